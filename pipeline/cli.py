@@ -1,0 +1,143 @@
+"""Command line: ``python -m pipeline run|backfill|extract|show|schema``. Errors are one line and exit 2."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import functools
+import json
+import logging
+import sys
+from collections import Counter
+from pathlib import Path
+
+from pipeline.config import DEFAULT_SOURCES_FILE, load_sources
+from pipeline.dataset import Dataset
+from pipeline.document import Document, Page
+from pipeline.errors import PipelineError
+from pipeline.runner import DEFAULT_DATA_DIR, SourceRun, days_between, run_day
+from pipeline.schema import schema_markdown
+from pipeline.steps import default_steps, run_steps
+
+
+def _day(value: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a day (YYYY-MM-DD): {value!r}") from None
+
+
+def _print_runs(results: list[SourceRun]) -> int:
+    for r in results:
+        status = f"FAILED: {r.error}" if r.error else f"{r.articles} articles, {len(r.partitions)} partitions"
+        print(f"{r.day} {r.source_name}: {status}")
+    return 1 if any(r.error for r in results) else 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    config = load_sources(args.sources)
+    return _print_runs(run_day(config, args.day, args.data, args.source))
+
+
+def cmd_backfill(args: argparse.Namespace) -> int:
+    config = load_sources(args.sources)
+    results: list[SourceRun] = []
+    for day in days_between(args.start, args.end):
+        results.extend(run_day(config, day, args.data, args.source))
+    return _print_runs(results)
+
+
+def cmd_extract(args: argparse.Namespace) -> int:
+    path = Path(args.page)
+    try:
+        body = path.read_bytes()
+    except OSError as exc:
+        raise PipelineError(f"{path}: cannot read: {exc.strerror}") from None
+    url = args.url or path.resolve().as_uri()
+    now = dt.datetime.fromtimestamp(path.stat().st_mtime, dt.timezone.utc)
+    page = Page(url=url, body=body, fetched_at=now, source_name="cli", headers=(("Content-Type", "text/html"),))
+    stats: Counter[str] = Counter()
+    docs = list(run_steps([Document(page=page, crawl_day=now.date())], default_steps(), stats))
+    if not docs:
+        reasons = ", ".join(sorted(stats)) or "no article found"
+        raise PipelineError(f"{path}: no article extracted ({reasons})")
+    row = docs[0].to_row()
+    print(json.dumps(row, default=str, ensure_ascii=False, indent=2))
+    return 0
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    dataset = Dataset(args.data)
+    keys = dataset.partitions(args.day, args.source)
+    if not keys:
+        print(f"no partitions under {dataset.root / 'articles'}"
+              + (f" for day {args.day}" if args.day else "") + (f" source {args.source}" if args.source else ""))
+        return 0
+    total = 0
+    languages: Counter[str] = Counter()
+    print(f"{'date':<10}  {'source':<28} {'rows':>5}  languages")
+    for key in keys:
+        table = dataset.read(key)
+        counts = Counter(lang or "?" for lang in table["language"].to_pylist())
+        languages.update(counts)
+        total += table.num_rows
+        print(f"{key.day}  {key.site:<28} {table.num_rows:>5}  "
+              + " ".join(f"{lang}:{n}" for lang, n in sorted(counts.items())))
+    print(f"{len(keys)} partitions, {total} rows; languages: "
+          + " ".join(f"{lang}:{n}" for lang, n in sorted(languages.items())))
+    return 0
+
+
+def cmd_schema(args: argparse.Namespace) -> int:
+    print(schema_markdown())
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("-v", "--verbose", action="store_true", help="log progress and skipped pages")
+    parser = argparse.ArgumentParser(prog="python -m pipeline", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    add_command = functools.partial(sub.add_parser, parents=[common])
+
+    def with_sources(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--sources", type=Path, default=DEFAULT_SOURCES_FILE, help="sources YAML file")
+        p.add_argument("--source", action="append", metavar="NAME", help="only this source (repeatable)")
+        p.add_argument("--data", type=Path, default=DEFAULT_DATA_DIR, help="output root (default: data)")
+
+    run = add_command("run", help="process one day")
+    run.add_argument("--day", type=_day, required=True)
+    with_sources(run)
+    run.set_defaults(func=cmd_run)
+
+    backfill = add_command("backfill", help="process a range of days, inclusive")
+    backfill.add_argument("--start", type=_day, required=True)
+    backfill.add_argument("--end", type=_day, required=True)
+    with_sources(backfill)
+    backfill.set_defaults(func=cmd_backfill)
+
+    extract = add_command("extract", help="print the record of one HTML page as JSON")
+    extract.add_argument("page")
+    extract.add_argument("--url", help="the page's URL (default: its file: URL)")
+    extract.set_defaults(func=cmd_extract)
+
+    show = add_command("show", help="summarise the dataset's partitions")
+    show.add_argument("--day", type=_day)
+    show.add_argument("--source", help="a site, e.g. thelimitedtimes.com")
+    show.add_argument("--data", type=Path, default=DEFAULT_DATA_DIR)
+    show.set_defaults(func=cmd_show)
+
+    schema = add_command("schema", help="print the dataset schema as Markdown")
+    schema.set_defaults(func=cmd_schema)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
+                        format="%(levelname)s %(name)s: %(message)s")
+    try:
+        return args.func(args)
+    except (PipelineError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2

@@ -1,0 +1,147 @@
+"""Pipeline steps: small units with one job each, composed as a list (the datatrove model).
+
+A step's :meth:`Step.run` takes and yields documents. Per-document steps subclass :class:`DocumentStep` and
+implement :meth:`DocumentStep.process`, returning the document or ``None`` with a counted reason to drop it; an
+exception in one document is counted and logged, and the run goes on.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import unicodedata
+from abc import ABC, abstractmethod
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from typing import ClassVar
+
+from pipeline.decode import decode_html
+from pipeline.document import Document
+from pipeline.extract import ExtractOptions, extract_article
+from pipeline.language import detect_language
+
+log = logging.getLogger(__name__)
+
+# Pages whose body has fewer words are not articles (listings, stubs, error pages).
+MIN_ARTICLE_WORDS = 40
+
+_HTML_TYPES = ("text/html", "application/xhtml+xml")
+
+
+class Skip(Exception):
+    """Raised by a step to drop a document for a counted reason (``stats["skipped_<reason>"]``)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class Step(ABC):
+    name: ClassVar[str]
+
+    @abstractmethod
+    def run(self, docs: Iterable[Document], stats: Counter[str]) -> Iterator[Document]: ...
+
+
+class DocumentStep(Step):
+    """A step that handles one document at a time."""
+
+    @abstractmethod
+    def process(self, doc: Document) -> Document: ...
+
+    def run(self, docs: Iterable[Document], stats: Counter[str]) -> Iterator[Document]:
+        for doc in docs:
+            try:
+                yield self.process(doc)
+            except Skip as skip:
+                stats[f"skipped_{skip.reason}"] += 1
+                log.info("skip %s: %s", doc.page.url, skip.reason)
+            except Exception:  # one bad page must not sink the run: count it, log it, go on
+                stats[f"failed_{self.name}"] += 1
+                log.exception("step %s failed on %s", self.name, doc.page.url)
+
+
+class DecodeHtml(DocumentStep):
+    """Keep successful HTML responses and decode them to text."""
+
+    name = "decode"
+
+    def process(self, doc: Document) -> Document:
+        page = doc.page
+        if not 200 <= page.status < 300:
+            raise Skip(f"http_{page.status}")
+        content_type = page.header("Content-Type")
+        if content_type and not content_type.split(";")[0].strip().lower() in _HTML_TYPES:
+            raise Skip("not_html")
+        if not page.body.strip():
+            raise Skip("empty")
+        doc.html, doc.encoding = decode_html(page.body, content_type)
+        return doc
+
+
+class ExtractArticle(DocumentStep):
+    """Body and metadata with trafilatura; pages without an article body are dropped."""
+
+    name = "extract"
+
+    def __init__(self, options: ExtractOptions = ExtractOptions()) -> None:
+        self.options = options
+
+    def process(self, doc: Document) -> Document:
+        extracted = extract_article(doc.html, doc.page.url, self.options)
+        doc.html = ""  # the tree is parsed; keep memory flat over long runs
+        if extracted is None:
+            raise Skip("no_article")
+        doc.canonical_url = extracted.canonical_url
+        doc.site = extracted.site
+        doc.title = extracted.title
+        doc.description = extracted.description
+        doc.authors = extracted.authors
+        doc.published_at = extracted.published_at
+        doc.paragraphs = extracted.paragraphs
+        return doc
+
+
+_SPACES = re.compile(r"[ \t\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
+
+
+class NormaliseText(DocumentStep):
+    """Unicode NFC and single spaces; the title repeated as the first line is dropped; short bodies are skipped."""
+
+    name = "normalise"
+
+    def __init__(self, min_words: int = MIN_ARTICLE_WORDS) -> None:
+        self.min_words = min_words
+
+    def process(self, doc: Document) -> Document:
+        paragraphs = [_SPACES.sub(" ", unicodedata.normalize("NFC", p)).strip() for p in doc.paragraphs]
+        paragraphs = [p for p in paragraphs if p]
+        if doc.title:
+            doc.title = _SPACES.sub(" ", unicodedata.normalize("NFC", doc.title)).strip()
+            if paragraphs and paragraphs[0] == doc.title:
+                paragraphs = paragraphs[1:]
+        doc.paragraphs = paragraphs
+        if len(re.findall(r"\w+", doc.text)) < self.min_words:
+            raise Skip("too_short")
+        return doc
+
+
+class DetectLanguage(DocumentStep):
+    """Language of the body (seeded langdetect): null when too short or unsure."""
+
+    name = "language"
+
+    def process(self, doc: Document) -> Document:
+        doc.language, doc.language_probability = detect_language(doc.text)
+        return doc
+
+
+def default_steps(options: ExtractOptions = ExtractOptions()) -> list[Step]:
+    """The per-article path, in order."""
+    return [DecodeHtml(), ExtractArticle(options), NormaliseText(), DetectLanguage()]
+
+
+def run_steps(docs: Iterable[Document], steps: list[Step], stats: Counter[str]) -> Iterator[Document]:
+    for step in steps:
+        docs = step.run(docs, stats)
+    yield from docs
