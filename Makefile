@@ -46,6 +46,14 @@ airflow: setup airflow-db
 	@echo "Airflow UI: http://localhost:8080  (user admin; password in $(AIRFLOW_HOME)/simple_auth_manager_passwords.json.generated)"
 	AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS=admin:admin $(BIN)/airflow standalone
 
+## eval: quality on the development sets in ../shared/devdata (skips what is missing)
+eval: setup
+	$(BIN)/python -m pipeline.eval
+
+## bench: speed and memory benchmarks (figures go in the issue notes)
+bench: setup
+	$(BIN)/python -m benchmarks
+
 ## sample: rebuild the sample WARC files from data/sample/pages
 sample: setup
 	$(BIN)/python scripts/build_sample_warc.py
