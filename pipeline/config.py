@@ -103,6 +103,8 @@ def _describe_error(path: Path, raw: dict, error: dict) -> str:
         # pydantic puts the union tag (the kind) in the location; it is not a field the user wrote.
         if loc and loc[0] in SOURCE_KINDS:
             loc = loc[1:]
+        if error["type"] in {"union_tag_invalid", "union_tag_not_found"}:
+            loc = ["kind"]
     field = ".".join(str(part) for part in loc) or "(entry)"
     prefix = f"{path}: {where + ': ' if where else ''}"
     return f"{prefix}field '{field}': {error['msg']}"
@@ -124,7 +126,9 @@ def load_sources(path: str | Path = DEFAULT_SOURCES_FILE) -> SourcesConfig:
     try:
         return SourcesConfig.model_validate({**raw, "base_dir": path.resolve().parent})
     except ValidationError as exc:
-        first = exc.errors()[0]
-        more = len(exc.errors()) - 1
-        message = _describe_error(path, raw, first)
+        errors = exc.errors()
+        # A failed entry also makes pydantic report the list as too short: noise next to the real error.
+        errors = [e for e in errors if not (e["loc"] == ("sources",) and e["type"] == "too_short")] or errors
+        more = len(errors) - 1
+        message = _describe_error(path, raw, errors[0])
         raise ConfigError(message + (f" (and {more} more error{'s' if more > 1 else ''})" if more else "")) from None
