@@ -8,6 +8,7 @@ import re
 from charset_normalizer import from_bytes
 
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
+_HIGH_BYTES = bytes(range(128, 256))
 _HEADER_CHARSET = re.compile(r"charset\s*=\s*[\"']?([A-Za-z0-9_.:-]+)", re.IGNORECASE)
 
 
@@ -18,6 +19,15 @@ def _codec(name: str | None) -> str | None:
         return codecs.lookup(name.strip()).name
     except LookupError:
         return None
+
+
+def _is_single_byte(charset: str) -> bool:
+    """Whether every byte is one character in ``charset`` (so any byte string "decodes" under it)."""
+    try:
+        name = codecs.lookup(charset).name
+        return not name.startswith("utf") and len(_HIGH_BYTES.decode(name, errors="replace")) == len(_HIGH_BYTES)
+    except LookupError:
+        return False
 
 
 def declared_charsets(body: bytes, content_type: str | None) -> list[str]:
@@ -36,13 +46,14 @@ def decode_html(body: bytes, content_type: str | None = None) -> tuple[str, str]
     """Decode a page; returns (text, encoding used).
 
     A declared charset is trusted only if the bytes decode under it without error. Single-byte charsets decode
-    anything, so a "latin-1"/"windows-1252" claim over bytes that are valid UTF-8 (with non-ASCII) is taken as UTF-8:
-    that mislabel is far more common on the web than the reverse.
+    anything, so a single-byte claim ("latin-1", "iso-8859-15", "windows-1252", ...) over bytes that are valid UTF-8
+    (with non-ASCII) is taken as UTF-8: that mislabel is far more common on the web than the reverse, and non-ASCII
+    legacy text is almost never valid UTF-8 by chance.
     """
     declared = declared_charsets(body, content_type)
     is_ascii = body.isascii()
     for charset in declared:
-        if charset in {"latin-1", "iso8859-1", "cp1252"} and not is_ascii:
+        if _is_single_byte(charset) and not is_ascii:
             try:
                 return body.decode("utf-8"), "utf-8"
             except UnicodeDecodeError:

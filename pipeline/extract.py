@@ -13,16 +13,25 @@ import re
 from dataclasses import dataclass
 from urllib.parse import urljoin
 
-import lxml.html
 import tldextract
 import trafilatura
 from courlan import normalize_url
+from trafilatura.utils import load_html
 from lxml import etree
+
+from pipeline.clean.title import site_keys, strip_site_suffix
 
 # The public-suffix list bundled with tldextract: never fetched at run time.
 _TLD = tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
 
-_AUTHOR_SPLIT = re.compile(r"\s*(?:;|,|\band\b|\bund\b|\bet\b|\by\b|&)\s*")
+_AUTHOR_SPLIT = re.compile(r"\s*(?:;|,|\||/|\band\b|\bund\b|\bet\b|\by\b|\be\b|\bi\b|\bog\b|&)\s*")
+# "By Jane Doe", "Von Max Muster", "Por ...": a byline's lead word is not part of the name.
+_BYLINE_LEAD = re.compile(r"^(?:by|von|por|par|di|da|door|af|av|de|przez|autor(?:in)?|text|texte)[:\s]+", re.I)
+_NOT_A_NAME = re.compile(r"[@\d]|https?:|www\.")
+MAX_NAME_WORDS = 5
+# A body shorter than this many words is "far too short": try the fallback extraction.
+MIN_BODY_WORDS = 40
+_WORD = re.compile(r"\w+")
 
 
 @dataclass(frozen=True)
@@ -44,6 +53,7 @@ class Extracted:
     authors: list[str]
     published_at: dt.datetime | None
     paragraphs: list[str]
+    html_lang: str | None = None
 
 
 def registered_domain(url: str) -> str:
@@ -86,14 +96,15 @@ def parse_timestamp(value: str) -> dt.datetime | None:
     return parsed.astimezone(dt.timezone.utc)
 
 
-def _json_ld_dates(tree: etree._Element) -> list[str]:
-    dates: list[str] = []
+def _json_ld_values(tree: etree._Element, key: str) -> list[str]:
+    """Every string value of ``key`` anywhere in the page's JSON-LD blocks, in document order."""
+    values: list[str] = []
 
     def walk(node: object) -> None:
         if isinstance(node, dict):
-            value = node.get("datePublished")
+            value = node.get(key)
             if isinstance(value, str):
-                dates.append(value)
+                values.append(value)
             for child in node.values():
                 walk(child)
         elif isinstance(node, list):
@@ -105,14 +116,14 @@ def _json_ld_dates(tree: etree._Element) -> list[str]:
             walk(json.loads(script))
         except ValueError:
             continue
-    return dates
+    return values
 
 
 def _published_from_tree(tree: etree._Element) -> dt.datetime | None:
     candidates = [
         *tree.xpath('//meta[@property="article:published_time"]/@content'),
         *tree.xpath('//meta[@itemprop="datePublished"]/@content'),
-        *_json_ld_dates(tree),
+        *_json_ld_values(tree, "datePublished"),
         *tree.xpath('//meta[@name="date" or @name="pubdate" or @name="publish-date"]/@content'),
         *tree.xpath("//article//time/@datetime | //time[@itemprop='datePublished']/@datetime"),
         *tree.xpath("//time/@datetime"),
@@ -124,10 +135,35 @@ def _published_from_tree(tree: etree._Element) -> dt.datetime | None:
 
 
 def split_authors(raw: str | None) -> list[str]:
+    """A byline as a clean list of names: lead words, e-mails, handles, dates and non-names dropped."""
     if not raw:
         return []
-    names = [n.strip(" .") for n in _AUTHOR_SPLIT.split(raw)]
-    return list(dict.fromkeys(n for n in names if n))
+    names = []
+    for part in _AUTHOR_SPLIT.split(raw):
+        name = _BYLINE_LEAD.sub("", part.strip(" .:-–—")).strip(" .:-–—")
+        if name and not _NOT_A_NAME.search(name) and len(name.split()) <= MAX_NAME_WORDS:
+            names.append(" ".join(name.split()))
+    return list(dict.fromkeys(names))
+
+
+def _html_lang(tree: etree._Element) -> str | None:
+    from pipeline.language import declared_language
+
+    for xpath in ("/html/@lang", "/html/@xml:lang", '//meta[@property="og:locale"]/@content',
+                  '//meta[@http-equiv="content-language" or @http-equiv="Content-Language"]/@content'):
+        for value in tree.xpath(xpath):
+            if code := declared_language(value):
+                return code
+    return None
+
+
+def _fallback_body(tree: etree._Element, url: str, options: ExtractOptions) -> str:
+    """When the first extraction is empty or far too short: the page's JSON-LD articleBody or a recall-first pass."""
+    bodies = sorted(_json_ld_values(tree, "articleBody"), key=len, reverse=True)
+    recall = trafilatura.extract(tree, url=url, favor_recall=True, include_tables=options.include_tables,
+                                 include_comments=False) or ""
+    candidates = [recall, *(b.replace("\r", "") for b in bodies[:1])]
+    return max(candidates, key=lambda text: len(_WORD.findall(text)))
 
 
 def split_paragraphs(text: str | None) -> list[str]:
@@ -136,12 +172,13 @@ def split_paragraphs(text: str | None) -> list[str]:
 
 def extract_article(html: str, url: str, options: ExtractOptions = ExtractOptions()) -> Extracted | None:
     """Body and metadata of one page, or None when it has no HTML tree or no body."""
-    try:
-        tree = lxml.html.document_fromstring(html)
-    except (etree.ParserError, ValueError):
+    # trafilatura's own loader (it repairs faulty markup its extractor is tuned on); it copies the tree it is given.
+    tree = load_html(html)
+    if tree is None:
         return None
     canonical = _canonical_from_tree(tree, url)
     published = _published_from_tree(tree)
+    html_lang = _html_lang(tree)
     result = trafilatura.bare_extraction(
         tree,
         url=url,
@@ -151,16 +188,24 @@ def extract_article(html: str, url: str, options: ExtractOptions = ExtractOption
         favor_precision=options.favor_precision,
         favor_recall=options.favor_recall,
     )
-    if result is None or not result.text:
+    if result is None:
         return None
-    if published is None and result.date:
+    text = result.text or ""
+    if len(_WORD.findall(text)) < MIN_BODY_WORDS:
+        text = _fallback_body(tree, url, options) or text
+    if not text:
+        return None
+    if published is None and result.date:  # trafilatura's date is htmldate's search over the whole page
         published = parse_timestamp(result.date)
+    site = registered_domain(canonical)
+    title = strip_site_suffix((result.title or "").strip(), site_keys(site, result.sitename)) or None
     return Extracted(
         canonical_url=canonical,
-        site=registered_domain(canonical),
-        title=(result.title or "").strip() or None,
+        site=site,
+        title=title,
         description=(result.description or "").strip() or None,
         authors=split_authors(result.author),
         published_at=published,
-        paragraphs=split_paragraphs(result.text),
+        paragraphs=split_paragraphs(text),
+        html_lang=html_lang,
     )

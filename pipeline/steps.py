@@ -7,9 +7,9 @@ exception in one document is counted and logged, and the run goes on.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import re
-import unicodedata
 from abc import ABC, abstractmethod
 from collections import Counter
 from collections.abc import Iterable, Iterator
@@ -18,7 +18,7 @@ from typing import ClassVar
 from pipeline.decode import decode_html
 from pipeline.document import Document
 from pipeline.extract import ExtractOptions, extract_article
-from pipeline.language import detect_language
+from pipeline.language import detect_language, warm_up_language
 
 log = logging.getLogger(__name__)
 
@@ -26,6 +26,16 @@ log = logging.getLogger(__name__)
 MIN_ARTICLE_WORDS = 40
 
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
+_WORD = re.compile(r"\w+")
+# Scripts written without spaces between words: Han, kana, Thai, Lao, Khmer, Myanmar.
+_UNSPACED = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff]")
+# Characters of those scripts per word, roughly.
+CHARS_PER_UNSPACED_WORD = 2
+
+
+def count_words(text: str) -> int:
+    """Words of ``text``: ``\\w+`` tokens, with runs of unspaced scripts counted as their length in words."""
+    return len(_WORD.findall(text)) + len(_UNSPACED.findall(text)) // CHARS_PER_UNSPACED_WORD
 
 
 class Skip(Exception):
@@ -44,7 +54,10 @@ class Step(ABC):
 
 
 class DocumentStep(Step):
-    """A step that handles one document at a time."""
+    """A step that handles one document at a time (and so can run in worker processes)."""
+
+    def warm_up(self) -> None:
+        """Load what the step needs once, before worker processes are forked (they share it copy-on-write)."""
 
     @abstractmethod
     def process(self, doc: Document) -> Document: ...
@@ -99,49 +112,88 @@ class ExtractArticle(DocumentStep):
         doc.authors = extracted.authors
         doc.published_at = extracted.published_at
         doc.paragraphs = extracted.paragraphs
+        doc.html_lang = extracted.html_lang
+        # The body is parsed: dropping the bytes keeps memory flat and makes the document cheap to pass on.
+        doc.page = dataclasses.replace(doc.page, body=b"")
         return doc
 
 
-_SPACES = re.compile(r"[ \t\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
+class DetectLanguage(DocumentStep):
+    """Language of the body and of each paragraph long enough to judge; the page's declared language helps."""
+
+    name = "language"
+
+    def warm_up(self) -> None:
+        warm_up_language()
+
+    def process(self, doc: Document) -> Document:
+        doc.language, doc.language_probability = detect_language(doc.text, doc.html_lang)
+        hint = doc.language or doc.html_lang
+        doc.paragraph_languages = [
+            detect_language(paragraph, hint, with_langdetect=False)[0] for paragraph in doc.paragraphs
+        ]
+        return doc
 
 
-class NormaliseText(DocumentStep):
-    """Unicode NFC and single spaces; the title repeated as the first line is dropped; short bodies are skipped."""
+class RequireArticleLength(DocumentStep):
+    """Bodies that are too short after cleaning are not articles (listings, stubs, error pages)."""
 
-    name = "normalise"
+    name = "length"
 
     def __init__(self, min_words: int = MIN_ARTICLE_WORDS) -> None:
         self.min_words = min_words
 
     def process(self, doc: Document) -> Document:
-        paragraphs = [_SPACES.sub(" ", unicodedata.normalize("NFC", p)).strip() for p in doc.paragraphs]
-        paragraphs = [p for p in paragraphs if p]
-        if doc.title:
-            doc.title = _SPACES.sub(" ", unicodedata.normalize("NFC", doc.title)).strip()
-            if paragraphs and paragraphs[0] == doc.title:
-                paragraphs = paragraphs[1:]
-        doc.paragraphs = paragraphs
-        if len(re.findall(r"\w+", doc.text)) < self.min_words:
+        if count_words(doc.text) < self.min_words:
             raise Skip("too_short")
         return doc
 
 
-class DetectLanguage(DocumentStep):
-    """Language of the body (seeded langdetect): null when too short or unsure."""
-
-    name = "language"
-
-    def process(self, doc: Document) -> Document:
-        doc.language, doc.language_probability = detect_language(doc.text)
-        return doc
-
-
 def default_steps(options: ExtractOptions = ExtractOptions()) -> list[Step]:
-    """The per-article path, in order."""
-    return [DecodeHtml(), ExtractArticle(options), NormaliseText(), DetectLanguage()]
+    """The per-article path, in order:
+
+    1. decode bytes to text; 2. extract body and metadata (title without the site's suffix);
+    3. normalise: mojibake, NFC, whitespace;  -- aggregator templates (pipeline.mt) go right after this --
+    4. site boilerplate learned across the run's pages; 5. a teaser pasted as the first paragraph;
+    6. captions and credits to ``captions``; 7. repeated paragraphs; 8. too-short bodies dropped;
+    9. language of body and paragraphs;  -- translation-artifact scoring (pipeline.mt) goes after this --
+    10. duplicates within the run.
+    """
+    from pipeline.clean.boilerplate import DropSiteBoilerplate
+    from pipeline.clean.captions import MoveCaptions
+    from pipeline.clean.normalise import NormaliseText
+    from pipeline.clean.repetition import DropRepeatedParagraphs
+    from pipeline.clean.teaser import DropTeaserCopy
+    from pipeline.dedup import MarkDuplicates
+    from pipeline.mt.steps import DetectTranslation, StripAggregatorTemplate
+
+    after_normalise: list[Step] = [StripAggregatorTemplate()]  # pipeline.mt: aggregator templates (banner, source line, outlet in title)
+    after_language: list[Step] = [DetectTranslation()]  # pipeline.mt: translation-artifact detection and scoring
+    return [
+        DecodeHtml(),
+        ExtractArticle(options),
+        NormaliseText(),
+        *after_normalise,
+        DropSiteBoilerplate(),
+        DropTeaserCopy(),
+        MoveCaptions(),
+        DropRepeatedParagraphs(),
+        RequireArticleLength(),
+        DetectLanguage(),
+        *after_language,
+        MarkDuplicates(),
+    ]
 
 
-def run_steps(docs: Iterable[Document], steps: list[Step], stats: Counter[str]) -> Iterator[Document]:
+def run_steps(
+    docs: Iterable[Document], steps: list[Step], stats: Counter[str], processes: int = 1
+) -> Iterator[Document]:
+    """Documents through the steps, in input order; with ``processes > 1`` the per-document steps run in a pool."""
+    if processes > 1:
+        from pipeline.parallel import run_steps_in_pool
+
+        yield from run_steps_in_pool(docs, steps, stats, processes)
+        return
     for step in steps:
         docs = step.run(docs, stats)
     yield from docs

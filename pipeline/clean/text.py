@@ -1,0 +1,34 @@
+"""Character-level repair shared by the rules: mojibake (ftfy), Unicode NFC, whitespace."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+import ftfy
+
+_SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
+# Invisible characters that only get in the way of matching text: zero-width spaces, soft hyphens, BOMs.
+_INVISIBLE = re.compile(r"[\u00ad\u200b-\u200d\u2060\ufeff]")
+_FTFY = ftfy.TextFixerConfig(
+    unescape_html=False,  # trafilatura already unescaped entities; a literal "&amp;" in text is meant
+    uncurl_quotes=False,  # curly quotes are correct text, not damage
+    fix_latin_ligatures=False,
+    fix_character_width=False,  # full-width forms are normal in CJK text
+    normalization="NFC",
+    explain=False,
+)
+
+
+def squash_spaces(text: str) -> str:
+    return _SPACES.sub(" ", _INVISIBLE.sub("", text)).strip()
+
+
+def normalise(text: str) -> str:
+    """NFC, no invisible characters, single spaces, no leading or trailing space."""
+    return squash_spaces(unicodedata.normalize("NFC", text))
+
+
+def repair(text: str) -> str:
+    """Undo mojibake (UTF-8 read as a legacy charset, and the like), then normalise."""
+    return normalise(ftfy.fix_text(text, _FTFY))

@@ -1,0 +1,82 @@
+"""Duplicates within a run (one day): exact copies by content hash, near-copies by SimHash.
+
+The same story with small edits, or the same article on two sites, has a 64-bit SimHash of its word 3-grams
+within a few bits of the first copy's. Each row stays (one row per article URL) and the later copies get
+``duplicate_of`` = the first copy's ``article_id``. Lookups use the pigeonhole trick: with at most
+``MAX_DISTANCE`` differing bits, one of ``MAX_DISTANCE + 1`` blocks of the hash is equal, so each block is an
+exact-match index; memory is a few integers per article.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections import Counter
+from collections.abc import Iterable, Iterator
+
+import numpy as np
+
+from pipeline.document import Document
+from pipeline.steps import Step
+
+_WORD = re.compile(r"\w+")
+BITS = 64
+MAX_DISTANCE = 3
+SHINGLE = 3
+# Very short texts collide by chance (stubs, one-line notices): they are only compared exactly.
+MIN_WORDS = 50
+
+
+def _hash64(text: str) -> int:
+    return int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest(), "big")
+
+
+def simhash(text: str) -> int:
+    words = [w.casefold() for w in _WORD.findall(text)]
+    grams = [" ".join(words[i:i + SHINGLE]) for i in range(max(1, len(words) - SHINGLE + 1))]
+    hashes = np.array([_hash64(g) for g in grams], dtype=">u8")
+    bits = np.unpackbits(hashes.view(np.uint8).reshape(-1, 8), axis=1)  # one row of 64 bits per shingle
+    votes = bits.sum(axis=0, dtype=np.int64) * 2 - len(grams)
+    return int("".join("1" if v > 0 else "0" for v in votes), 2)
+
+
+def _blocks(value: int) -> list[tuple[int, int]]:
+    size = BITS // (MAX_DISTANCE + 1)
+    return [(i, value >> (i * size) & ((1 << size) - 1)) for i in range(MAX_DISTANCE + 1)]
+
+
+class NearDuplicateIndex:
+    """First-seen articles by content hash and by SimHash blocks."""
+
+    def __init__(self) -> None:
+        self.exact: dict[str, str] = {}
+        self.blocks: dict[tuple[int, int], list[tuple[int, str]]] = {}
+
+    def find_or_add(self, article_id: str, text: str) -> str | None:
+        """The id of an earlier copy of ``text``, or None after recording this one as the first."""
+        digest = hashlib.sha256(text.encode()).hexdigest()
+        if (first := self.exact.get(digest)) is not None:
+            return first if first != article_id else None
+        self.exact[digest] = article_id
+        if len(_WORD.findall(text)) < MIN_WORDS:
+            return None
+        value = simhash(text)
+        for block in _blocks(value):
+            for other, other_id in self.blocks.get(block, ()):
+                if other_id != article_id and (value ^ other).bit_count() <= MAX_DISTANCE:
+                    return other_id
+        for block in _blocks(value):
+            self.blocks.setdefault(block, []).append((value, article_id))
+        return None
+
+
+class MarkDuplicates(Step):
+    name = "dedup"
+
+    def run(self, docs: Iterable[Document], stats: Counter[str]) -> Iterator[Document]:
+        index = NearDuplicateIndex()
+        for doc in docs:
+            doc.duplicate_of = index.find_or_add(doc.article_id, doc.text)
+            if doc.duplicate_of:
+                stats["duplicates"] += 1
+            yield doc

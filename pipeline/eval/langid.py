@@ -1,0 +1,60 @@
+"""Language accuracy on the lingua development sets: this pipeline's detector vs bare seeded langdetect.
+
+Every item is judged (no minimum length): the sets measure the detectors, not the pipeline's abstention rule.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+
+from langdetect import DetectorFactory, detect
+from langdetect.lang_detect_exception import LangDetectException
+
+from pipeline.language import guess_language, normalise_code
+
+SETS = ("lingua-sentences-dev.jsonl", "lingua-word-pairs-dev.jsonl")
+
+
+def bare_langdetect(text: str) -> str | None:
+    DetectorFactory.seed = 0
+    try:
+        return normalise_code(detect(text))
+    except LangDetectException:
+        return None
+
+
+def pipeline_detector(text: str) -> str | None:
+    return guess_language(text)[0]
+
+
+def accuracy(items: list[dict[str, str]], detector: Callable[[str], str | None]) -> tuple[float, dict[str, float]]:
+    right: Counter[str] = Counter()
+    total: Counter[str] = Counter()
+    for item in items:
+        total[item["lang"]] += 1
+        right[item["lang"]] += detector(item["text"]) == item["lang"]
+    per_language = {lang: right[lang] / total[lang] for lang in total}
+    return sum(right.values()) / max(1, sum(total.values())), per_language
+
+
+def report(devdata: Path | None) -> None:
+    folder = devdata / "langid" if devdata else None
+    if folder is None or not folder.is_dir():
+        print("skipped: langid/ development sets not found")
+        return
+    detectors = {"bare langdetect": bare_langdetect, "pipeline": pipeline_detector}
+    for name in SETS:
+        path = folder / name
+        if not path.exists():
+            print(f"skipped: {name} not found")
+            continue
+        items = [json.loads(line) for line in path.read_text(encoding="utf-8").split("\n") if line.strip()]
+        print(f"{name}: {len(items)} items")
+        for label, detector in detectors.items():
+            overall, per_language = accuracy(items, detector)
+            worst = sorted(per_language.items(), key=lambda kv: kv[1])[:5]
+            print(f"  {label:<16} accuracy {overall:.4f}   worst: "
+                  + ", ".join(f"{lang} {value:.3f}" for lang, value in worst))

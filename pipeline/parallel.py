@@ -1,0 +1,73 @@
+"""Run a step list with its per-document steps in a pool of worker processes, in input order.
+
+Consecutive :class:`DocumentStep` s form a segment that workers run on one document at a time; stream steps
+(those that learn across documents: site boilerplate, duplicates) run in this process between segments. Input is
+taken in bounded batches, so memory stays flat however long the stream; output order is input order, so a run is
+deterministic. Workers are forked after every step's ``warm_up``, sharing loaded models copy-on-write.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from itertools import islice
+
+from pipeline.document import Document
+from pipeline.steps import DocumentStep, Step
+
+# Documents handed to the pool at a time, per process: large enough to keep workers busy, small enough for memory.
+BATCH_PER_PROCESS = 16
+
+_worker_steps: list[Step] = []
+
+
+def _run_segment(task: tuple[int, int, Document]) -> tuple[Document | None, Counter[str]]:
+    first, last, doc = task
+    stats: Counter[str] = Counter()
+    docs: Iterable[Document] = [doc]
+    for step in _worker_steps[first:last]:
+        docs = step.run(docs, stats)
+    out = list(docs)
+    return (out[0] if out else None), stats
+
+
+def segments(steps: list[Step]) -> list[tuple[int, int]]:
+    """Index ranges of the step list: runs of document steps, and each stream step on its own."""
+    ranges: list[tuple[int, int]] = []
+    start = 0
+    for i, step in enumerate(steps):
+        if not isinstance(step, DocumentStep):
+            if start < i:
+                ranges.append((start, i))
+            ranges.append((i, i + 1))
+            start = i + 1
+    if start < len(steps):
+        ranges.append((start, len(steps)))
+    return ranges
+
+
+def _pooled(pool, first: int, last: int, docs: Iterable[Document], stats: Counter[str],
+            batch: int) -> Iterator[Document]:
+    iterator = iter(docs)
+    while chunk := list(islice(iterator, batch)):
+        for doc, delta in pool.imap(_run_segment, [(first, last, d) for d in chunk]):
+            stats.update(delta)
+            if doc is not None:
+                yield doc
+
+
+def run_steps_in_pool(docs: Iterable[Document], steps: list[Step], stats: Counter[str],
+                      processes: int) -> Iterator[Document]:
+    global _worker_steps
+    for step in steps:
+        if isinstance(step, DocumentStep):
+            step.warm_up()
+    _worker_steps = steps
+    with multiprocessing.get_context("fork").Pool(processes) as pool:
+        for first, last in segments(steps):
+            if isinstance(steps[first], DocumentStep):
+                docs = _pooled(pool, first, last, docs, stats, BATCH_PER_PROCESS * processes)
+            else:
+                docs = steps[first].run(docs, stats)
+        yield from docs
