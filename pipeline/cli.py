@@ -36,14 +36,14 @@ def _print_runs(results: list[SourceRun]) -> int:
 
 def cmd_run(args: argparse.Namespace) -> int:
     config = load_sources(args.sources)
-    return _print_runs(run_day(config, args.day, args.data, args.source))
+    return _print_runs(run_day(config, args.day, args.data, args.source, args.from_raw, args.refetch))
 
 
 def cmd_backfill(args: argparse.Namespace) -> int:
     config = load_sources(args.sources)
     results: list[SourceRun] = []
     for day in days_between(args.start, args.end):
-        results.extend(run_day(config, day, args.data, args.source))
+        results.extend(run_day(config, day, args.data, args.source, args.from_raw, args.refetch))
     return _print_runs(results)
 
 
@@ -104,6 +104,9 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--sources", type=Path, default=DEFAULT_SOURCES_FILE, help="sources YAML file")
         p.add_argument("--source", action="append", metavar="NAME", help="only this source (repeatable)")
         p.add_argument("--data", type=Path, default=DEFAULT_DATA_DIR, help="output root (default: data)")
+        p.add_argument("--from-raw", action="store_true",
+                       help="no network: re-extract from what earlier crawls stored in <data>/raw")
+        p.add_argument("--refetch", action="store_true", help="fetch articles again that earlier runs fetched")
 
     run = add_command("run", help="process one day")
     run.add_argument("--day", type=_day, required=True)

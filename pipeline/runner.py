@@ -64,7 +64,7 @@ def run_source(
     source = config.get(source_name)
     dataset = Dataset(data_dir)
     stats: Counter[str] = Counter()
-    reader = open_reader(source, config)
+    reader = open_reader(source, config, data_dir)
     documents = (Document(page=page, crawl_day=day) for page in reader.pages(day, stats))
 
     by_article: dict[str, Document] = {}
@@ -109,11 +109,21 @@ def run_day(
     day: dt.date,
     data_dir: str | Path = DEFAULT_DATA_DIR,
     source_names: list[str] | None = None,
+    from_raw: bool = False,
+    refetch: bool = False,
 ) -> list[SourceRun]:
-    """Every (or the named) source for one day; a source that fails is reported, the others still run."""
+    """Every (or the named) source for one day; a source that fails is reported, the others still run.
+
+    Network sources are crawled into the raw zone first, unless ``from_raw`` (re-extract what the raw zone holds,
+    no network); ``refetch`` fetches articles again that an earlier run fetched.
+    """
+    from pipeline.crawl.run import crawl_source, needs_crawl
+
     results = []
     for source in config.enabled(source_names):
         try:
+            if needs_crawl(source) and not from_raw:
+                crawl_source(config, source.name, day, data_dir, refetch=refetch)
             results.append(run_source(config, source.name, day, data_dir))
         except Exception as exc:  # a broken source must not sink the other sources' runs
             log.exception("source %s failed for %s", source.name, day)
