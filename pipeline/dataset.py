@@ -97,12 +97,12 @@ class Dataset:
             raise
 
     def replace_run_rows(
-        self, key: PartitionKey, source_name: str, crawl_day: dt.date, rows: list[dict[str, Any]]
+        self, key: PartitionKey, source_name: str, crawl_day: dt.date, rows: list[dict[str, Any]] | pa.Table
     ) -> int:
         """Make ``rows`` the partition's rows of run (source_name, crawl_day); returns the partition's row count."""
         path = self.partition_path(key)
         with self._locked(key):
-            new = pa.Table.from_pylist(rows, schema=ARTICLE_SCHEMA)
+            new = rows if isinstance(rows, pa.Table) else pa.Table.from_pylist(rows, schema=ARTICLE_SCHEMA)
             if path.exists():
                 old = self.read(key)
                 same_run = pc.and_(

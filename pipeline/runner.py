@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,6 +14,7 @@ from pipeline.config import SourcesConfig
 from pipeline.dataset import Dataset, PartitionKey, RunManifest
 from pipeline.document import Document
 from pipeline.sources import open_reader
+from pipeline.spill import RunRows
 from pipeline.steps import Step, default_steps, run_steps
 
 log = logging.getLogger(__name__)
@@ -44,40 +46,34 @@ class SourceRun:
         }
 
 
-def _preferred(current: Document, candidate: Document) -> Document:
-    """Of two pages of one article (same canonical URL), keep the one fetched at the canonical URL, else the first URL."""
-
-    def rank(doc: Document) -> tuple[bool, str]:
-        return (doc.page.url != doc.canonical_url, doc.page.url)
-
-    return min(current, candidate, key=rank)
-
-
 def run_source(
     config: SourcesConfig,
     source_name: str,
     day: dt.date,
     data_dir: str | Path = DEFAULT_DATA_DIR,
     steps: list[Step] | None = None,
+    processes: int | None = None,
 ) -> SourceRun:
-    """Read a source's pages for ``day``, build the articles, and replace this run's rows in the dataset."""
+    """Read a source's pages for ``day``, build the articles, and replace this run's rows in the dataset.
+
+    The per-article steps run in ``processes`` worker processes (default: NEWS_CORPUS_PROCESSES, else all cores).
+    """
+    processes = processes or int(os.environ.get("NEWS_CORPUS_PROCESSES") or os.cpu_count() or 1)
     source = config.get(source_name)
     dataset = Dataset(data_dir)
     stats: Counter[str] = Counter()
     reader = open_reader(source, config, data_dir)
     documents = (Document(page=page, crawl_day=day) for page in reader.pages(day, stats))
 
-    by_article: dict[str, Document] = {}
-    for doc in run_steps(documents, steps if steps is not None else default_steps(), stats):
-        stats["extracted"] += 1
-        if (previous := by_article.get(doc.article_id)) is not None:
-            stats["duplicate_url"] += 1
-            doc = _preferred(previous, doc)
-        by_article[doc.article_id] = doc
-
-    rows_by_partition: dict[PartitionKey, list[dict[str, Any]]] = {}
-    for doc in by_article.values():
-        rows_by_partition.setdefault(PartitionKey(doc.partition_day, doc.site), []).append(doc.to_row())
+    run_rows = RunRows(dataset.root / ".staging")
+    try:
+        for doc in run_steps(documents, steps if steps is not None else default_steps(), stats, processes):
+            stats["extracted"] += 1
+            if not run_rows.add(doc):
+                stats["duplicate_url"] += 1
+        rows_by_partition = run_rows.by_partition()
+    finally:
+        run_rows.discard()
 
     # Partitions this run wrote before must be rewritten too, so rows that a re-run no longer yields disappear.
     previous_run = RunManifest.load(dataset.root, source.name, day)
@@ -86,18 +82,18 @@ def run_source(
     for key in sorted(touched):
         rows = rows_by_partition.get(key, [])
         dataset.replace_run_rows(key, source.name, day, rows)
-        if rows:
+        if len(rows):
             written.append(key)
-    stats["articles"] = len(by_article)
+    stats["articles"] = len(run_rows)
 
     manifest = RunManifest(source.name, day, written, dict(stats))
     manifest_path = manifest.save(dataset.root)
-    log.info("source %s, day %s: %d articles in %d partitions; %s", source.name, day, len(by_article),
+    log.info("source %s, day %s: %d articles in %d partitions; %s", source.name, day, len(run_rows),
              len(written), dict(sorted(stats.items())))
     return SourceRun(
         source_name=source.name,
         day=day,
-        articles=len(by_article),
+        articles=len(run_rows),
         partitions=[str(k.relative_dir()) for k in written],
         counts=dict(sorted(stats.items())),
         manifest=str(manifest_path),

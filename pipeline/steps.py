@@ -22,6 +22,8 @@ from pipeline.language import detect_language, warm_up_language
 
 log = logging.getLogger(__name__)
 
+# A paragraph's language is judged on its start: the cost of lingua grows with the length of the text.
+PARAGRAPH_SAMPLE_CHARS = 240
 # Pages whose body has fewer words are not articles (listings, stubs, error pages).
 MIN_ARTICLE_WORDS = 40
 
@@ -130,7 +132,8 @@ class DetectLanguage(DocumentStep):
         doc.language, doc.language_probability = detect_language(doc.text, doc.html_lang)
         hint = doc.language or doc.html_lang
         doc.paragraph_languages = [
-            detect_language(paragraph, hint, with_langdetect=False)[0] for paragraph in doc.paragraphs
+            detect_language(paragraph[:PARAGRAPH_SAMPLE_CHARS], hint, with_langdetect=False)[0]
+            for paragraph in doc.paragraphs
         ]
         return doc
 

@@ -1,0 +1,128 @@
+"""Throughput and peak memory of the per-article path (decode, extract, clean, language, dedup, write).
+
+Pages: the fundus development pages when ../shared/devdata is present, else the sample corpus's pages; copies get
+their own URL and a per-copy marker in every paragraph, so cross-page rules see distinct articles. Each size is
+written to a WARC and run through :func:`pipeline.runner.run_source` (the real path, Parquet included) with one
+and with two processes, next to bare ``trafilatura.extract`` over the same pages on one core. Memory is the peak
+of the summed PSS of the process tree (shared pages counted once), sampled every 0.1 s.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import gzip
+import io
+import re
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import psutil
+import trafilatura
+from warcio.statusandheaders import StatusAndHeaders
+from warcio.warcwriter import WARCWriter
+
+from pipeline.config import SourcesConfig, WarcSource
+from pipeline.eval import devdata_dir
+from pipeline.runner import run_source
+
+DAY = dt.date(2024, 1, 1)
+SAMPLE_PAGES = Path(__file__).resolve().parents[1] / "data" / "sample" / "pages"
+_PARAGRAPH_END = re.compile(rb"</p>", re.IGNORECASE)
+
+
+def source_pages() -> list[tuple[str, bytes]]:
+    devdata = devdata_dir()
+    folder = devdata / "extraction" / "fundus" if devdata else None
+    if folder is not None and folder.is_dir():
+        files = sorted(folder.rglob("*.html.gz"))
+        return [(f"https://{f.parent.name}.example/{f.stem}", gzip.decompress(f.read_bytes())) for f in files]
+    files = sorted(SAMPLE_PAGES.rglob("*.html"))
+    return [(f"https://{f.parent.name}/{f.stem}", f.read_bytes()) for f in files]
+
+
+def numbered_copy(html: bytes, copy: int) -> bytes:
+    count = iter(range(1 << 30))
+    return _PARAGRAPH_END.sub(lambda m: f" r{copy}x{next(count)}</p>".encode(), html)
+
+
+def write_warc(path: Path, pages: list[tuple[str, bytes]], size: int) -> None:
+    with path.open("wb") as handle:
+        writer = WARCWriter(handle, gzip=True)
+        for i in range(size):
+            url, html = pages[i % len(pages)]
+            copy = i // len(pages)
+            headers = StatusAndHeaders("200 OK", [("Content-Type", "text/html; charset=utf-8")], protocol="HTTP/1.1")
+            record = writer.create_warc_record(
+                f"{url}?copy={copy}", "response", payload=io.BytesIO(numbered_copy(html, copy)),
+                http_headers=headers, warc_headers_dict={"WARC-Date": f"{DAY.isoformat()}T12:00:00Z"})
+            writer.write_record(record)
+
+
+class PeakMemory:
+    """Peak summed PSS of this process and its children while the block runs."""
+
+    def __init__(self) -> None:
+        self.peak = 0
+        self._stop = threading.Event()
+
+    def _sample(self) -> None:
+        me = psutil.Process()
+        while not self._stop.wait(0.1):
+            total = 0
+            for proc in [me, *me.children(recursive=True)]:
+                try:
+                    total += proc.memory_full_info().pss
+                except (psutil.NoSuchProcess, psutil.AccessDenied):
+                    continue
+            self.peak = max(self.peak, total)
+
+    def __enter__(self) -> "PeakMemory":
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def bare_rate(pages: list[tuple[str, bytes]], size: int) -> float:
+    start = time.perf_counter()
+    for i in range(size):
+        url, html = pages[i % len(pages)]
+        trafilatura.extract(numbered_copy(html, i // len(pages)), url=url)
+    return size / (time.perf_counter() - start)
+
+
+def pipeline_run(warc: Path, processes: int, work: Path) -> tuple[float, int, int]:
+    config = SourcesConfig(sources=(WarcSource(name="bench", kind="warc", paths=(str(warc),)),))
+    with PeakMemory() as memory:
+        start = time.perf_counter()
+        result = run_source(config, "bench", DAY, work / f"data-{processes}-{warc.stem}", processes=processes)
+        seconds = time.perf_counter() - start
+    if result.error:
+        raise RuntimeError(result.error)
+    return result.counts.get("warc_responses", 0) / seconds, result.articles, memory.peak
+
+
+def main(quick: bool = False) -> None:
+    pages = source_pages()
+    if not pages:
+        print("skipped: no pages (neither ../shared/devdata nor data/sample/pages)")
+        return
+    sizes = (100, 300) if quick else (1_000, 10_000)
+    print(f"{len(pages)} distinct pages, repeated with per-copy markers; sizes {sizes}")
+    rate = bare_rate(pages, sizes[0])
+    print(f"bare trafilatura.extract, 1 process: {rate:.1f} pages/s")
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        for size in sizes:
+            warc = work / f"pages-{size}.warc.gz"
+            write_warc(warc, pages, size)
+            for processes in (1, 2) if size == sizes[0] else (2,):
+                speed, articles, peak = pipeline_run(warc, processes, work)
+                print(f"pipeline, {size:>6} pages, {processes} process{'es' if processes > 1 else ''}: "
+                      f"{speed:.1f} pages/s ({speed / processes / rate:.2f} of bare per core), "
+                      f"{articles} articles, peak memory {peak / 2**20:.0f} MiB", flush=True)

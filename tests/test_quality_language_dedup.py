@@ -1,0 +1,70 @@
+"""Language detection (abstains on short text, uses the declared language between close candidates),
+near-duplicate marking, decoding of mislabelled pages, and the process pool's deterministic order."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+
+from pipeline.decode import decode_html
+from pipeline.dedup import MarkDuplicates
+from pipeline.document import Document, Page
+from pipeline.language import declared_language, detect_language
+from pipeline.parallel import segments
+from pipeline.steps import DecodeHtml, default_steps, run_steps
+
+FETCHED = dt.datetime(2022, 1, 7, tzinfo=dt.timezone.utc)
+STORY = ("The city council approved a new budget on Monday that raises spending on schools and public transport "
+         "while cutting the cost of administration, after a debate that lasted well into the night and ended "
+         "with a narrow vote of twenty-one to nineteen. The mayor said the plan would be reviewed in the autumn "
+         "when the figures for the first half of the year are known, and that no service would be closed.")
+
+
+def test_languages_of_documents_and_abstention() -> None:
+    assert detect_language(STORY)[0] == "en"
+    assert detect_language("La ciutat ha aprovat el pressupost per a l'any vinent després d'un llarg debat.")[0] == "ca"
+    assert detect_language("OK 12") == (None, None)  # too short to judge: no guess
+
+
+def test_declared_language_tags() -> None:
+    assert declared_language("pt-BR") == "pt"
+    assert declared_language("nb_NO") == "no"
+    assert declared_language("{{lang}}") is None
+
+
+def _doc(n: int, text: str) -> Document:
+    page = Page(url=f"https://site{n % 2}.example/{n}", body=b"", fetched_at=FETCHED, source_name="t")
+    return Document(page=page, crawl_day=FETCHED.date(), canonical_url=page.url, paragraphs=[text])
+
+
+def test_near_duplicates_point_to_the_first_copy() -> None:
+    edited = STORY + " Updated at ten."  # the same story with a small edit
+    other = ("Heavy rain flooded several streets in the old town overnight, and the fire brigade pumped water out "
+             "of dozens of cellars while the river rose to its highest level in ten years, officials said on "
+             "Tuesday morning, warning that more rain was expected before the weekend.")
+    docs = list(MarkDuplicates().run([_doc(0, STORY), _doc(1, edited), _doc(2, other), _doc(3, STORY)], Counter()))
+    first = docs[0].article_id
+    assert [d.duplicate_of for d in docs] == [None, first, None, first]
+
+
+def test_utf8_bytes_under_a_single_byte_label_decode_as_utf8() -> None:
+    body = '<meta charset="iso-8859-15"><p>Crónica</p>'.encode()
+    assert decode_html(body)[0].endswith("<p>Crónica</p>")
+    legacy = '<meta charset="windows-1251"><p>Привет</p>'.encode("cp1251")
+    assert "Привет" in decode_html(legacy)[0]
+
+
+def test_segments_split_around_stream_steps() -> None:
+    steps = default_steps()
+    ranges = segments(steps)
+    assert ranges[0][0] == 0 and ranges[-1][1] == len(steps)
+    assert all(a < b for a, b in ranges)
+
+
+def test_pool_keeps_input_order_and_counts() -> None:
+    pages = [Page(url=f"https://x.example/{i}", body=b"<html><body><p>hi</p></body></html>" if i % 3 else b"",
+                  fetched_at=FETCHED, source_name="t", headers=(("Content-Type", "text/html"),)) for i in range(40)]
+    stats: Counter[str] = Counter()
+    docs = list(run_steps([Document(page=p, crawl_day=FETCHED.date()) for p in pages], [DecodeHtml()], stats, 2))
+    assert [d.page.url for d in docs] == [p.url for p in pages if p.body]
+    assert stats["skipped_empty"] == 14
