@@ -1,0 +1,103 @@
+"""The two MT steps of the per-article path (see :func:`pipeline.steps.default_steps`).
+
+:class:`StripAggregatorTemplate` runs right after normalisation, so that later steps (cleaning, language) see the
+article without the aggregator's template; :class:`DetectTranslation` runs after language detection, because
+two detectors need the article's and the paragraphs' languages.
+"""
+
+from __future__ import annotations
+
+from pipeline.artifacts import ArtifactKind, Finding
+from pipeline.document import Document
+from pipeline.extract import registered_domain
+from pipeline.mt.credits import detect_mangled_credits
+from pipeline.mt.idioms import detect_idioms
+from pipeline.mt.names import detect_name_variants
+from pipeline.mt.noise import detect_mojibake, detect_repetition
+from pipeline.mt.origin import infer_origin
+from pipeline.mt.outlets import outlet_index
+from pipeline.mt.paragraphs import detect_language_mismatch
+from pipeline.mt.resources import weights
+from pipeline.mt.scoring import confidence, score, weigh
+from pipeline.mt.script import detect_script_mix
+from pipeline.mt.source_line import detect_source_lines
+from pipeline.mt.template import strip_template, template_for
+from pipeline.mt.title import find_outlet_suffix
+from pipeline.steps import DocumentStep
+
+# A kind found more often than this adds nothing to the score (family caps) and only lengthens the record.
+MAX_FINDINGS_PER_KIND = 5
+
+
+def _site(doc: Document) -> str:
+    return doc.site or registered_domain(doc.canonical_url or doc.page.url)
+
+
+class StripAggregatorTemplate(DocumentStep):
+    """On pages of known aggregators: remove banner, template lines and the title's outlet suffix, as findings."""
+
+    name = "mt_template"
+
+    def process(self, doc: Document) -> Document:
+        template = template_for(_site(doc))
+        if template is not None:
+            doc.findings.extend(strip_template(doc, template, outlet_index()))
+        return doc
+
+
+def _detect(doc: Document) -> list[Finding]:
+    """Every detector's findings on the (already cleaned) document, in a stable order."""
+    index = outlet_index()
+    found: list[Finding] = []
+    suffix = find_outlet_suffix(doc.title, index) if doc.title else None
+    if suffix is not None:  # an outlet literal on a site we do not know: evidence, and not part of the headline
+        found.append(Finding(ArtifactKind.TITLE_OUTLET_LITERAL, suffix.suffix))
+        doc.title = suffix.title
+    text = doc.text
+    found += detect_source_lines(doc.paragraphs, doc.language, index)
+    found += detect_mangled_credits([*doc.captions, *doc.paragraphs], index)
+    found += detect_name_variants(text)
+    found += detect_script_mix(text)
+    found += detect_language_mismatch(doc.paragraphs, doc.paragraph_languages, doc.language)
+    found += detect_idioms(text)
+    found += detect_mojibake(text)
+    found += detect_repetition(doc.paragraphs)
+    return found
+
+
+def _merge(earlier: list[Finding], new: list[Finding]) -> list[Finding]:
+    """Earlier findings (template, cleaning) first; new ones only for evidence not yet reported, capped per kind."""
+    merged: list[Finding] = []
+    seen: set[tuple[ArtifactKind, str]] = set()
+    per_kind: dict[ArtifactKind, int] = {}
+    cleaning_kinds = {f.kind for f in earlier if f.kind in (ArtifactKind.MOJIBAKE, ArtifactKind.REPETITION)}
+    for finding in [*earlier, *(f for f in new if f.kind not in cleaning_kinds)]:
+        key = (finding.kind, finding.evidence)
+        if key in seen or per_kind.get(finding.kind, 0) >= MAX_FINDINGS_PER_KIND:
+            continue
+        seen.add(key)
+        per_kind[finding.kind] = per_kind.get(finding.kind, 0) + 1
+        merged.append(finding)
+    return merged
+
+
+class DetectTranslation(DocumentStep):
+    """Detect artifacts, score them, and fill the MT columns (verdict, probability, confidence, origin)."""
+
+    name = "mt_detect"
+
+    def process(self, doc: Document) -> Document:
+        table = weights()
+        template = template_for(_site(doc))
+        doc.findings = weigh(_merge(doc.findings, _detect(doc)), table, known_aggregator=template is not None)
+        result = score(doc.findings, table)
+        doc.mt_probability = round(result.probability, 6)
+        doc.is_machine_translated = result.probability >= table.threshold
+        doc.mt_confidence = confidence(result, doc.is_machine_translated, table)
+        origin = infer_origin(doc.findings, doc.language, outlet_index(), template)
+        doc.origin_outlet = origin.outlet
+        if doc.is_machine_translated:
+            doc.source_language, doc.source_language_confidence = origin.language, origin.confidence
+        else:
+            doc.source_language, doc.source_language_confidence = None, None
+        return doc
