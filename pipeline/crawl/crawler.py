@@ -120,6 +120,7 @@ class Crawler:
         if key in self._seen:
             self.recorder.skipped["duplicate"] += 1
             return False
+        self._seen.add(key)
         if request.role == ARTICLE_ROLE and not request.redirects:
             if self.already_fetched(request.url):
                 self.recorder.skipped["already_fetched"] += 1
@@ -128,7 +129,6 @@ class Crawler:
                 self.recorder.skipped["max_articles"] += 1
                 return False
             self._articles_queued += 1
-        self._seen.add(key)
         self._host(request.url).queue.append(request)
         return True
 
@@ -230,6 +230,8 @@ class Crawler:
         for exchange in exchanges:
             self.recorder.exchange(exchange, request.role, request.attempt)
         result = exchanges[-1]
+        # Spacing counts from when the request really started (a worker thread may start it a little late).
+        host.next_start = max(host.next_start, result.clock + host.delay)
         if request.role == ROBOTS_ROLE:
             self._robots_arrived(host, result)
             return

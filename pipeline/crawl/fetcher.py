@@ -40,6 +40,7 @@ class Exchange:
     request_headers: list[tuple[str, str]]
     started_at: dt.datetime
     elapsed: float = 0.0
+    clock: float = 0.0  # time.monotonic() when the request started: what politeness is measured by
 
 
 @dataclass
@@ -116,12 +117,12 @@ class Fetcher:
         """GET ``url`` once. ``media_types``: a 2xx response of another Content-Type is refused unread."""
         limits = self.settings
         headers = self._request_headers(accept)
-        exchange = Exchange(url, list(headers.items()), _now())
         start = time.monotonic()
+        exchange = Exchange(url, list(headers.items()), _now(), clock=start)
 
         def failed(outcome: str, detail: str, status: int | None = None) -> FetchFailure:
             return FetchFailure(exchange.url, exchange.request_headers, exchange.started_at,
-                                time.monotonic() - start, outcome=outcome, detail=detail, status=status)
+                                time.monotonic() - start, start, outcome=outcome, detail=detail, status=status)
 
         try:
             with self._open(url, headers) as raw:
@@ -150,7 +151,7 @@ class Fetcher:
                 for encoding in reversed(encodings):
                     content = decompress_bounded(content, encoding, limits.max_decompressed_bytes)
                 return Response(url, exchange.request_headers, exchange.started_at, time.monotonic() - start,
-                                status=status, reason=raw.reason or "", headers=received, raw_body=bytes(body),
+                                start, status=status, reason=raw.reason or "", headers=received, raw_body=bytes(body),
                                 content=content)
         except BlockedAddress as exc:
             return failed(exc.reason, str(exc))

@@ -81,7 +81,9 @@ class RawZoneWriter:
 
     @staticmethod
     def _warc_headers(exchange: Response | FetchFailure, role: str) -> dict[str, str]:
-        return {"WARC-Date": datetime_to_iso_date(exchange.started_at, use_micros=True), ROLE_HEADER: role}
+        # warcio appends the "Z" itself and wants a naive UTC time
+        started = exchange.started_at.astimezone(dt.timezone.utc).replace(tzinfo=None)
+        return {"WARC-Date": datetime_to_iso_date(started, use_micros=True), ROLE_HEADER: role}
 
     def exchange(self, exchange: Response | FetchFailure, role: str, attempt: int) -> None:
         """Record one HTTP exchange (or the failure of one) as it happened."""

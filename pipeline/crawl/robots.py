@@ -50,5 +50,30 @@ def policy_from(result: Response | FetchFailure, user_agent: str) -> RobotsPolic
     parser = RobotFileParser()
     text = result.content[:MAX_ROBOTS_BYTES].decode("utf-8", errors="replace")
     parser.parse(text.splitlines())
-    delay = parser.crawl_delay(user_agent)
-    return RobotsPolicy(parser=parser, crawl_delay=float(delay) if delay is not None else None)
+    return RobotsPolicy(parser=parser, crawl_delay=crawl_delay(text, user_agent))
+
+
+def crawl_delay(text: str, user_agent: str) -> float | None:
+    """The Crawl-delay of the group for our agent, else of ``*`` (urllib's parser reads only whole seconds)."""
+    token = user_agent.split("/", 1)[0].strip().lower()
+    delays: dict[str, float] = {}
+    agents: list[str] = []
+    in_rules = False
+    for raw in text.splitlines():
+        key, _, value = raw.split("#", 1)[0].partition(":")
+        key, value = key.strip().lower(), value.strip()
+        if key == "user-agent":
+            if in_rules:  # a user-agent line after rules starts a new group
+                agents, in_rules = [], False
+            agents.append(value.lower())
+        elif key:
+            in_rules = True
+            if key == "crawl-delay":
+                try:
+                    delay = float(value)
+                except ValueError:
+                    continue
+                for agent in agents:
+                    delays.setdefault(agent, delay)
+    mine = [d for agent, d in delays.items() if agent != "*" and agent in token]
+    return mine[0] if mine else delays.get("*")

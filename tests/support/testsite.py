@@ -293,3 +293,33 @@ class TestSite:
                                                                       headers=(("Content-Type", "application/gzip"),)))
         self.add(2, "/crawl-data/CC-NEWS/2022/01/CC-NEWS-20220106010203-00001.warc.gz",
                  Reply(body=warc, headers=(("Content-Type", "application/warc"),)))
+
+
+# Crawl settings for tests: short delays and timeouts, and loopback explicitly allowed (the test site lives there).
+TEST_CRAWL = {"delay_seconds": 0.2, "connect_timeout_seconds": 0.5, "read_timeout_seconds": 0.5,
+              "total_timeout_seconds": 3, "max_retries": 2, "backoff_base_seconds": 0.05, "max_body_bytes": 300_000,
+              "max_decompressed_bytes": 1_000_000, "allow_private_networks": ["127.0.0.0/8"]}
+
+
+def test_sources(site: TestSite) -> dict[str, dict]:
+    """One source of each network kind over the site, by name."""
+    a, b, c = site.base(0), site.base(1), site.base(2)
+    return {
+        "feeds": {"kind": "rss", "feeds": [f"{a}/{n}" for n in ("feed.xml", "atom.xml", "feed-undated.xml",
+                                                                 "feed-bomb.xml", "feed-broken.xml")]},
+        "sitemaps": {"kind": "sitemap", "sitemaps": [f"{b}/sitemap_index.xml"], "pool": "crawl_family_a"},
+        "archive": {"kind": "archive", "url_template": c + "/archive/{day}", "article_pattern": r"/\d{4}/\d\d/\d\d/\w+",
+                    "next_page_pattern": r"/archive/[\d-]+/page/\d+", "pool": "crawl_family_b"},
+        "ccnews": {"kind": "warc", "paths": [c + "/crawl-data/CC-NEWS/{day:%Y/%m}/warc.paths.gz"],
+                   "path_list_base": c + "/", "sites": ["example.com"], "pool": "crawl_commoncrawl"},
+    }
+
+
+def write_sources(site: TestSite, path: Path, names: tuple[str, ...] | None = None) -> Path:
+    """A sources YAML file with the named test sources (default: all) and the test crawl settings."""
+    import yaml
+
+    sources = test_sources(site)
+    entries = [{"name": name, **sources[name]} for name in (names or tuple(sources))]
+    path.write_text(yaml.safe_dump({"crawl": TEST_CRAWL, "sources": entries}, sort_keys=False), encoding="utf-8")
+    return path
