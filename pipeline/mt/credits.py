@@ -2,7 +2,8 @@
 
 Three tells, none of which a native desk produces: an agency name one letter off a known agency ("Photo: API"
 for AP, "Reuter"), a credit label left untranslated ("Foto:", "Фото:", "צילום:"), and a literal rendering of
-the label before an agency ("Photography: Reuters", "Shooting: AFP"). Looks at captions and body lines.
+the label before an agency ("Photography: Reuters", "Shooting: AFP"). Looks at captions and body lines. A label
+counts as untranslated only in an English article ("Foto: dpa" is how a German desk writes it).
 """
 
 from __future__ import annotations
@@ -47,19 +48,19 @@ def _near_miss_agency(credit: str, index: OutletIndex) -> bool:
     return any(len(agency) >= 2 and _one_edit_apart(key, agency) for agency in index.agencies)
 
 
-def is_mangled(line: str, index: OutletIndex) -> bool:
+def is_mangled(line: str, index: OutletIndex, article_language: str | None = "en") -> bool:
     if _DOUBLED_LABEL.search(line):  # "Photo: Photo: AP"
         return True
     match = _CREDIT.search(line)
     if match is None:
         return False
     label, credit = match.group("label"), match.group("credit")
-    if _FOREIGN.fullmatch(label):
-        return True
+    if _FOREIGN.fullmatch(label):  # untranslated: only in an English article is "Foto:" foreign
+        return article_language == "en"
     if _LITERAL.fullmatch(label):
         return index.is_agency(credit) or _near_miss_agency(credit, index)
     return _near_miss_agency(credit, index)
 
 
-def detect_mangled_credits(lines: Iterable[str], index: OutletIndex) -> list[Finding]:
-    return [Finding(ArtifactKind.CREDIT_MANGLED, line) for line in lines if is_mangled(line, index)]
+def detect_mangled_credits(lines: Iterable[str], index: OutletIndex, article_language: str | None) -> list[Finding]:
+    return [Finding(ArtifactKind.CREDIT_MANGLED, line) for line in lines if is_mangled(line, index, article_language)]

@@ -67,7 +67,7 @@ class OutletIndex:
                 return [outlet]
         site_slugs = {name_key(slug): name for slug, name in slugs.items()}
         if key in site_slugs:
-            return list(self.by_name.get(name_key(site_slugs[key]), ()))
+            return _unique(list(self.by_name.get(name_key(site_slugs[key]), ())))
         return _unique([*self.by_name.get(key, ()), *self.by_literal.get(key, ()),
                         *self.by_ambiguous_literal.get(key, ())])
 

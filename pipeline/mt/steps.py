@@ -55,8 +55,8 @@ def _detect(doc: Document) -> list[Finding]:
         doc.title = suffix.title
     text = doc.text
     found += detect_source_lines(doc.paragraphs, doc.language, index)
-    found += detect_mangled_credits([*doc.captions, *doc.paragraphs], index)
-    found += detect_name_variants(text)
+    found += detect_mangled_credits([*doc.captions, *doc.paragraphs], index, doc.language)
+    found += detect_name_variants("\n\n".join([text, *doc.captions]))
     found += detect_script_mix(text)
     found += detect_language_mismatch(doc.paragraphs, doc.paragraph_languages, doc.language)
     found += detect_idioms(text)

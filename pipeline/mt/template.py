@@ -1,8 +1,10 @@
 """``aggregator_banner`` / ``site_boilerplate``: the template of known aggregators, found and taken out.
 
 For a page of a site in ``aggregators.yaml`` the banner, template lines, the trailer (from "You may like" on),
-the attribution line and the outlet suffix of the title are removed from the document; each removal is a
-finding, so the evidence stays in ``artifacts`` while ``text`` keeps only the article.
+the attribution line, the teaser slot above the body and the outlet suffix of the title are removed from the
+document; each removal is a finding, so the evidence stays in ``artifacts`` while ``text`` keeps only the
+article. (The cleaning step drops a teaser that is a bare prefix of the body on any site; an aggregator's teaser
+may also begin with a subtitle, which goes to ``description``.)
 """
 
 from __future__ import annotations
@@ -17,6 +19,10 @@ from pipeline.mt.outlets import OutletIndex
 from pipeline.mt.resources import Aggregator, aggregators_file
 from pipeline.mt.source_line import is_foreign, line_outlets
 from pipeline.mt.title import find_outlet_suffix
+
+
+# Words of the body's opening that a teaser must repeat to count as a copy of it.
+TEASER_MIN_WORDS = 8
 
 
 def _line_key(line: str) -> str:
@@ -84,12 +90,41 @@ def strip_template(doc: Document, template: SiteTemplate, index: OutletIndex) ->
         else:
             findings.append(Finding(kind, paragraph))
     doc.paragraphs = kept
+    findings += _strip_teaser(doc)
     if doc.title:
         findings += _strip_title(doc, template, index)
     if not any(f.kind is ArtifactKind.AGGREGATOR_BANNER for f in findings):
         # the banner sat outside the extracted body (a page header): the domain itself is the site's mark
         findings.append(Finding(ArtifactKind.AGGREGATOR_BANNER, f"page of {template.aggregator.name} ({doc.site})"))
     return findings
+
+
+def split_teaser(lead: str, following: str) -> str | None:
+    """The subtitle before a teaser, when ``lead`` is [subtitle +] the start of ``following`` cut short; else None.
+
+    Aggregators print a teaser above the body: sometimes a subtitle run into the body's opening words, cut
+    mid-word ("Moscow has sent paratroopers ... A special unit of Russian fighters ... whether other cou").
+    """
+    opening = " ".join(following.split()[:TEASER_MIN_WORDS])
+    start = lead.find(opening)
+    if len(opening.split()) < TEASER_MIN_WORDS or start < 0:
+        return None
+    copy = " ".join(lead[start:].split())
+    if len(copy) >= len(" ".join(following.split())) or not " ".join(following.split()).startswith(copy):
+        return None
+    return lead[:start].strip()
+
+
+def _strip_teaser(doc: Document) -> list[Finding]:
+    if len(doc.paragraphs) < 2:
+        return []
+    subtitle = split_teaser(doc.paragraphs[0], " ".join(doc.paragraphs[1:4]))
+    if subtitle is None:
+        return []
+    teaser = doc.paragraphs.pop(0)
+    if subtitle and not doc.description:
+        doc.description = subtitle
+    return [Finding(ArtifactKind.TEASER_TRUNCATED_DUP, teaser[:200])]
 
 
 def _strip_title(doc: Document, template: SiteTemplate, index: OutletIndex) -> list[Finding]:
@@ -105,5 +140,12 @@ def _strip_title(doc: Document, template: SiteTemplate, index: OutletIndex) -> l
     if suffix is not None:
         findings.append(Finding(ArtifactKind.TITLE_OUTLET_LITERAL, suffix.suffix))
         title = suffix.title
+    else:  # the outlet's own name ("| HK01"): the aggregator's way of crediting, not part of the headline
+        for separator in template.aggregator.title_separators:
+            head, found, tail = title.rpartition(separator)
+            if found and head.strip() and index.resolve(tail):
+                findings.append(Finding(ArtifactKind.SITE_BOILERPLATE, f"{separator.strip()} {tail.strip()}"))
+                title = head.rstrip()
+                break
     doc.title = title
     return findings
