@@ -1,41 +1,61 @@
 """``literal_idiom``: word-for-word renderings of foreign idioms and newsroom formulas (``data/idioms/<lang>.yaml``).
 
-All idioms of all languages are one alternation, one capturing group each, so the text is scanned once; the
-group that matched says which idiom (and so which source languages) fired.
+A phrase is tried only where a word equal to its first word starts (one dictionary look-up per word of the
+text), so the cost grows with the text, not with the number of idioms; the few regular-expression idioms are
+searched whole. An idiom listed in several languages' files votes for each of them.
 """
 
 from __future__ import annotations
 
 import functools
 import re
+from collections import defaultdict
 from dataclasses import dataclass
 
 from pipeline.artifacts import ArtifactKind, Finding
 from pipeline.mt.resources import idiom_files
 
+_WORD = re.compile(r"\w+")
+
+Rule = tuple[re.Pattern[str], frozenset[str]]
+
 
 @dataclass(frozen=True)
 class IdiomMatcher:
-    regex: re.Pattern[str]
-    languages: tuple[frozenset[str], ...]  # per group (1-based group n is languages[n - 1])
+    by_first_word: dict[str, tuple[Rule, ...]]  # phrases, keyed by their first word, lower case
+    patterns: tuple[Rule, ...]  # regular-expression idioms
 
     def find(self, text: str) -> list[tuple[str, frozenset[str]]]:
-        return [(m.group(), self.languages[m.lastindex - 1]) for m in self.regex.finditer(text) if m.lastindex]
+        found: list[tuple[int, str, frozenset[str]]] = []
+        for word in _WORD.finditer(text):
+            for regex, languages in self.by_first_word.get(word.group().lower(), ()):
+                if match := regex.match(text, word.start()):
+                    found.append((match.start(), match.group(), languages))
+                    break
+        for regex, languages in self.patterns:
+            found += [(match.start(), match.group(), languages) for match in regex.finditer(text)]
+        return [(phrase, languages) for _, phrase, languages in sorted(found, key=lambda item: item[0])]
 
     def languages_of(self, evidence: str) -> frozenset[str]:
-        match = self.regex.fullmatch(evidence)
-        return self.languages[match.lastindex - 1] if match and match.lastindex else frozenset()
+        rules = [*self.by_first_word.get(evidence.split()[0].lower() if evidence.split() else "", ()), *self.patterns]
+        return next((languages for regex, languages in rules if regex.fullmatch(evidence)), frozenset())
 
 
 @functools.cache
 def idiom_matcher() -> IdiomMatcher:
-    languages_by_regex: dict[str, set[str]] = {}
+    languages_by_regex: dict[tuple[str, str | None], set[str]] = defaultdict(set)
     for data in idiom_files():
         for idiom in data.idioms:
-            languages_by_regex.setdefault(idiom.regex(), set()).add(data.language)
-    alternation = "|".join(f"({regex})" for regex in languages_by_regex)
-    return IdiomMatcher(re.compile(alternation, re.IGNORECASE | re.MULTILINE),
-                        tuple(frozenset(languages) for languages in languages_by_regex.values()))
+            first = idiom.phrase.split()[0].lower().strip(",.") if idiom.phrase else None
+            languages_by_regex[(idiom.regex(), first)].add(data.language)
+    by_first_word: dict[str, list[Rule]] = defaultdict(list)
+    patterns: list[Rule] = []
+    for (regex, first), languages in languages_by_regex.items():
+        rule = (re.compile(regex, re.IGNORECASE | re.MULTILINE), frozenset(languages))
+        (by_first_word[first] if first else patterns).append(rule)
+    # longest phrase first, so "the reporter learned from" wins over "the reporter learned"
+    return IdiomMatcher({word: tuple(sorted(rules, key=lambda r: -len(r[0].pattern)))
+                         for word, rules in by_first_word.items()}, tuple(patterns))
 
 
 def detect_idioms(text: str) -> list[Finding]:

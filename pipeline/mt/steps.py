@@ -2,7 +2,8 @@
 
 :class:`StripAggregatorTemplate` runs right after normalisation, so that later steps (cleaning, language) see the
 article without the aggregator's template; :class:`DetectTranslation` runs after language detection, because
-two detectors need the article's and the paragraphs' languages.
+two detectors need the article's and the paragraphs' languages. The weak signals ``mojibake`` and ``repetition``
+come from the cleaning steps that repair them (``pipeline.clean``); here they only get their weight.
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ from pipeline.extract import registered_domain
 from pipeline.mt.credits import detect_mangled_credits
 from pipeline.mt.idioms import detect_idioms
 from pipeline.mt.names import detect_name_variants
-from pipeline.mt.noise import detect_mojibake, detect_repetition
 from pipeline.mt.origin import infer_origin
 from pipeline.mt.outlets import outlet_index
 from pipeline.mt.paragraphs import detect_language_mismatch
@@ -60,8 +60,6 @@ def _detect(doc: Document) -> list[Finding]:
     found += detect_script_mix(text)
     found += detect_language_mismatch(doc.paragraphs, doc.paragraph_languages, doc.language)
     found += detect_idioms(text)
-    found += detect_mojibake(text)
-    found += detect_repetition(doc.paragraphs)
     return found
 
 
@@ -70,8 +68,7 @@ def _merge(earlier: list[Finding], new: list[Finding]) -> list[Finding]:
     merged: list[Finding] = []
     seen: set[tuple[ArtifactKind, str]] = set()
     per_kind: dict[ArtifactKind, int] = {}
-    cleaning_kinds = {f.kind for f in earlier if f.kind in (ArtifactKind.MOJIBAKE, ArtifactKind.REPETITION)}
-    for finding in [*earlier, *(f for f in new if f.kind not in cleaning_kinds)]:
+    for finding in [*earlier, *new]:
         key = (finding.kind, finding.evidence)
         if key in seen or per_kind.get(finding.kind, 0) >= MAX_FINDINGS_PER_KIND:
             continue
