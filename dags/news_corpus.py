@@ -8,6 +8,7 @@ NEWS_CORPUS_SOURCES (sources YAML, default <repo>/sources.yaml) and NEWS_CORPUS_
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 import os
 from pathlib import Path
@@ -19,6 +20,10 @@ REPO = Path(__file__).resolve().parent.parent
 SOURCES_FILE = Path(os.environ.get("NEWS_CORPUS_SOURCES", REPO / "sources.yaml"))
 DATA_DIR = Path(os.environ.get("NEWS_CORPUS_DATA", REPO / "data")).resolve()
 ARTICLES = Asset(name="news_corpus_articles", uri=f"file://{DATA_DIR}/articles")
+# One crawl task per pool (a host family); a pool's slots bound how many crawls of that family run at once across
+# all runs, so a backfill of many days stays as polite as one day. `make run`/`make airflow` import this file.
+POOLS_FILE = REPO / "airflow" / "pools.json"
+CRAWL_POOLS = sorted(name for name in json.loads(POOLS_FILE.read_text(encoding="utf-8")) if name.startswith("crawl_"))
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +40,8 @@ log = logging.getLogger(__name__)
         "day": Param(None, type=["null", "string"], format="date", description="Day to process (YYYY-MM-DD); "
                      "default: the run's data interval start."),
         "sources": Param([], type="array", description="Only these source names (default: all enabled)."),
+        "from_raw": Param(False, type="boolean", description="No crawl: re-extract the day from the raw zone."),
+        "refetch": Param(False, type="boolean", description="Fetch articles again that earlier runs fetched."),
     },
     tags=["news", "etl"],
     doc_md=__doc__,
@@ -52,7 +59,32 @@ def news_corpus() -> None:
 
         return [source.name for source in load_sources(SOURCES_FILE).enabled((params or {}).get("sources") or None)]
 
-    @task(multiple_outputs=False, map_index_template="{{ task.op_kwargs['source_name'] }}")
+    @task
+    def to_crawl(sources: list[str], pool: str, params: dict[str, Any] | None = None) -> list[str]:
+        """The sources of this pool to crawl; none when re-extracting from the raw zone."""
+        from pipeline.config import load_sources
+        from pipeline.crawl.run import needs_crawl
+
+        if (params or {}).get("from_raw"):
+            return []
+        config = load_sources(SOURCES_FILE)
+        crawled = [config.get(name) for name in sources if needs_crawl(config.get(name))]
+        unknown = sorted({s.pool for s in crawled} - set(CRAWL_POOLS))
+        if unknown:
+            raise ValueError(f"pools {', '.join(unknown)} are not in {POOLS_FILE} (pools: {', '.join(CRAWL_POOLS)})")
+        return [s.name for s in crawled if s.pool == pool]
+
+    @task(map_index_template="{{ task.op_kwargs['source_name'] }}")
+    def crawl_source(source_name: str, day: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
+        from pipeline.config import load_sources
+        from pipeline.crawl.run import crawl_source as crawl
+
+        summary = crawl(load_sources(SOURCES_FILE), source_name, dt.date.fromisoformat(day), DATA_DIR,
+                        refetch=bool((params or {}).get("refetch")))
+        return {"source": source_name, "outcomes": summary["outcomes"], "skipped": summary["skipped"]}
+
+    # all_done: one source's failed crawl must not stop the other sources' extraction (publish reports it).
+    @task(multiple_outputs=False, map_index_template="{{ task.op_kwargs['source_name'] }}", trigger_rule="all_done")
     def process_source(source_name: str, day: str) -> dict[str, Any]:
         from pipeline.config import load_sources
         from pipeline.runner import run_source
@@ -61,7 +93,11 @@ def news_corpus() -> None:
         return result.to_xcom()
 
     @task(outlets=[ARTICLES], trigger_rule="all_done", retries=0)
-    def publish(results: list[dict[str, Any]], sources: list[str], day: str, outlet_events: Any = None) -> dict[str, Any]:
+    def publish(results: list[dict[str, Any]], sources: list[str], day: str, planned: list[str],
+                crawled: list[dict[str, Any]], outlet_events: Any = None) -> dict[str, Any]:
+        not_crawled = sorted(set(planned) - {c["source"] for c in crawled if c})
+        if not_crawled:
+            raise RuntimeError(f"crawls failed for {day}: {', '.join(not_crawled)}")
         done = [r for r in results if r]
         summary = {
             "day": day,
@@ -80,8 +116,13 @@ def news_corpus() -> None:
 
     day = day_to_process()
     sources = sources_to_process()
+    plans = [to_crawl.override(task_id=f"to_{pool}")(sources, pool) for pool in CRAWL_POOLS]
+    crawls = [crawl_source.override(task_id=pool, pool=pool).partial(day=day).expand(source_name=plan)
+              for pool, plan in zip(CRAWL_POOLS, plans)]
     results = process_source.partial(day=day).expand(source_name=sources)
-    publish(results, sources, day)
+    for crawl in crawls:
+        crawl >> results
+    publish(results, sources, day, plans[0].concat(*plans[1:]), crawls[0].concat(*crawls[1:]))
 
 
 news_corpus()
