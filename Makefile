@@ -14,7 +14,7 @@ export AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION := True
 export NEWS_CORPUS_SOURCES ?= $(CURDIR)/sources.yaml
 export NEWS_CORPUS_DATA ?= $(CURDIR)/$(DATA)
 
-.PHONY: setup run test airflow airflow-db sample bench eval clean
+.PHONY: setup run test airflow airflow-db airflow-pools sample bench eval clean
 
 $(BIN)/.installed: requirements.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -30,8 +30,13 @@ $(AIRFLOW_HOME)/airflow.db: $(BIN)/.installed
 
 airflow-db: $(AIRFLOW_HOME)/airflow.db
 
+# The pools the DAG's crawl tasks run in (one per host family), from the file in the repo.
+airflow-pools: airflow-db
+	$(BIN)/airflow pools import airflow/pools.json > $(AIRFLOW_HOME)/pools-import.log 2>&1 \
+		|| (tail -20 $(AIRFLOW_HOME)/pools-import.log; exit 1)
+
 ## run: the real DAG over the embedded sample for DAY (offline), then a summary of what it wrote
-run: setup airflow-db
+run: setup airflow-pools
 	$(BIN)/airflow dags test news_corpus --conf '{"day": "$(DAY)"}' > $(AIRFLOW_HOME)/dags-test.log 2>&1 \
 		|| (tail -40 $(AIRFLOW_HOME)/dags-test.log; exit 1)
 	@grep -E "news_corpus $(DAY):|state=|DagRun Finished" $(AIRFLOW_HOME)/dags-test.log | tail -3 || true
@@ -42,7 +47,7 @@ test: setup
 	$(BIN)/python -m pytest -q
 
 ## airflow: a local Airflow (UI, scheduler, DAG processor) for this repo's dags/
-airflow: setup airflow-db
+airflow: setup airflow-pools
 	@echo "Airflow UI: http://localhost:8080  (user admin; password in $(AIRFLOW_HOME)/simple_auth_manager_passwords.json.generated)"
 	AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS=admin:admin $(BIN)/airflow standalone
 
