@@ -9,6 +9,7 @@ deterministic. Workers are forked after every step's ``warm_up``, sharing loaded
 from __future__ import annotations
 
 import multiprocessing
+import signal
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from itertools import islice
@@ -30,6 +31,13 @@ def _run_segment(task: tuple[int, int, Document]) -> tuple[Document | None, Coun
         docs = step.run(docs, stats)
     out = list(docs)
     return (out[0] if out else None), stats
+
+
+def _reset_signal_handlers() -> None:
+    # Workers inherit the parent's handlers; a host such as an Airflow task installs a SIGTERM handler that does not
+    # exit, which would leave a worker that is told to stop alive and holding the pool's queue lock.
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def segments(steps: list[Step]) -> list[tuple[int, int]]:
@@ -64,10 +72,17 @@ def run_steps_in_pool(docs: Iterable[Document], steps: list[Step], stats: Counte
         if isinstance(step, DocumentStep):
             step.warm_up()
     _worker_steps = steps
-    with multiprocessing.get_context("fork").Pool(processes) as pool:
+    pool = multiprocessing.get_context("fork").Pool(processes, initializer=_reset_signal_handlers)
+    try:
         for first, last in segments(steps):
             if isinstance(steps[first], DocumentStep):
                 docs = _pooled(pool, first, last, docs, stats, BATCH_PER_PROCESS * processes)
             else:
                 docs = steps[first].run(docs, stats)
         yield from docs
+        pool.close()  # a clean finish: workers take the sentinel and exit on their own
+    except BaseException:
+        pool.terminate()
+        raise
+    finally:
+        pool.join()
