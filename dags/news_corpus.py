@@ -19,7 +19,8 @@ from airflow.sdk import Asset, CronDataIntervalTimetable, Param, dag, task
 REPO = Path(__file__).resolve().parent.parent
 SOURCES_FILE = Path(os.environ.get("NEWS_CORPUS_SOURCES", REPO / "sources.yaml"))
 DATA_DIR = Path(os.environ.get("NEWS_CORPUS_DATA", REPO / "data")).resolve()
-ARTICLES = Asset(name="news_corpus_articles", uri=f"file://{DATA_DIR}/articles")
+# Named by its URI: a different data root is a different dataset (one name for two URIs makes Airflow refuse both).
+ARTICLES = Asset(uri=f"file://{DATA_DIR}/articles")
 # One crawl task per pool (a host family); a pool's slots bound how many crawls of that family run at once across
 # all runs, so a backfill of many days stays as polite as one day. `make run`/`make airflow` import this file.
 POOLS_FILE = REPO / "airflow" / "pools.json"
