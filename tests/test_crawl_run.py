@@ -68,3 +68,15 @@ def test_loopback_is_allowed_only_when_configured() -> None:
 def test_fetcher_refuses_before_connecting(url: str, outcome: str) -> None:
     result = Fetcher(CrawlSettings()).fetch(url)
     assert isinstance(result, FetchFailure) and result.outcome == outcome
+
+
+def test_example_sources_load_and_their_pools_exist() -> None:
+    import json
+
+    from pipeline.config import load_sources
+    from tests.support.airflow import REPO
+
+    config = load_sources(REPO / "sources.example.yaml")
+    assert {s.kind for s in config.sources} == {"rss", "sitemap", "archive", "warc"}
+    pools = json.loads((REPO / "airflow" / "pools.json").read_text())
+    assert {s.pool for s in config.sources} <= set(pools)

@@ -307,9 +307,9 @@ def test_sources(site: TestSite) -> dict[str, dict]:
     return {
         "feeds": {"kind": "rss", "feeds": [f"{a}/{n}" for n in ("feed.xml", "atom.xml", "feed-undated.xml",
                                                                  "feed-bomb.xml", "feed-broken.xml")]},
-        "sitemaps": {"kind": "sitemap", "sitemaps": [f"{b}/sitemap_index.xml"], "pool": "crawl_family_a"},
+        "sitemaps": {"kind": "sitemap", "sitemaps": [f"{b}/sitemap_index.xml"], "pool": "crawl_lemonde"},
         "archive": {"kind": "archive", "url_template": c + "/archive/{day}", "article_pattern": r"/\d{4}/\d\d/\d\d/\w+",
-                    "next_page_pattern": r"/archive/[\d-]+/page/\d+", "pool": "crawl_family_b"},
+                    "next_page_pattern": r"/archive/[\d-]+/page/\d+", "pool": "crawl_spiegel"},
         "ccnews": {"kind": "warc", "paths": [c + "/crawl-data/CC-NEWS/{day:%Y/%m}/warc.paths.gz"],
                    "path_list_base": c + "/", "sites": ["example.com"], "pool": "crawl_commoncrawl"},
     }
