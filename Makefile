@@ -39,8 +39,9 @@ airflow-pools: airflow-db
 run: setup airflow-pools
 	$(BIN)/airflow dags test news_corpus --conf '{"day": "$(DAY)"}' > $(AIRFLOW_HOME)/dags-test.log 2>&1 \
 		|| (tail -40 $(AIRFLOW_HOME)/dags-test.log; exit 1)
-	@grep -E "news_corpus $(DAY):|state=|DagRun Finished" $(AIRFLOW_HOME)/dags-test.log | tail -3 || true
-	$(BIN)/python -m pipeline show --day $(DAY) --data $(NEWS_CORPUS_DATA)
+	@echo "news_corpus for $(DAY): DAG run $$(grep -o 'DagRun Finished.*state=[a-z]*' $(AIRFLOW_HOME)/dags-test.log \
+		| tail -1 | sed 's/.*state=//') (log: $(AIRFLOW_HOME)/dags-test.log)"
+	@$(BIN)/python -m pipeline show --data $(NEWS_CORPUS_DATA)
 
 ## test: the whole test suite, offline
 test: setup

@@ -73,17 +73,19 @@ def cmd_show(args: argparse.Namespace) -> int:
         print(f"no partitions under {dataset.root / 'articles'}"
               + (f" for day {args.day}" if args.day else "") + (f" source {args.source}" if args.source else ""))
         return 0
-    total = 0
+    total = translated = 0
     languages: Counter[str] = Counter()
-    print(f"{'date':<10}  {'source':<28} {'rows':>5}  languages")
+    print(f"{'date':<10}  {'source':<28} {'rows':>5} {'mt':>4}  languages")
     for key in keys:
         table = dataset.read(key)
         counts = Counter(lang or "?" for lang in table["language"].to_pylist())
+        machine_translated = sum(table["is_machine_translated"].to_pylist())
         languages.update(counts)
         total += table.num_rows
-        print(f"{key.day}  {key.site:<28} {table.num_rows:>5}  "
+        translated += machine_translated
+        print(f"{key.day}  {key.site:<28} {table.num_rows:>5} {machine_translated:>4}  "
               + " ".join(f"{lang}:{n}" for lang, n in sorted(counts.items())))
-    print(f"{len(keys)} partitions, {total} rows; languages: "
+    print(f"{len(keys)} partitions, {total} rows, {translated} machine-translated; languages: "
           + " ".join(f"{lang}:{n}" for lang, n in sorted(languages.items())))
     return 0
 
