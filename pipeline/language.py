@@ -14,6 +14,7 @@ import math
 import os
 import re
 import threading
+from collections import Counter
 
 from langdetect import DetectorFactory, detect_langs
 from langdetect.detector_factory import init_factory
@@ -32,8 +33,18 @@ LANGDETECT_WEIGHT = 0.5
 # only between close candidates, never against a clear answer.
 DECLARED_BONUS = math.log(3.0)
 _FLOOR = 1e-3
-# The start of a long text decides as well as all of it, at a fraction of the cost.
-MAX_CHARS = 3000
+# The start of a long text decides as well as all of it, at a fraction of the cost (on the fundus bodies the first
+# 500 characters agree with the first 3,000 on all but one page, a Chinese one that 3,000 called Japanese).
+MAX_CHARS = 500
+# A paragraph is judged on its start: the detectors' cost grows with the length of the text.
+PARAGRAPH_SAMPLE_CHARS = 240
+# A paragraph whose words are mostly among the document's most frequent words (its function words) is in the
+# document's language; only the others go to the detector. On the fundus bodies this sends 1 paragraph in 10 to
+# lingua, and the shortcut agrees with lingua on 99% of the rest (the others: headlines lingua gets wrong).
+COMMON_WORDS = 50
+MIN_COMMON_SHARE = 0.3
+MIN_SHORTCUT_WORDS = 5
+_LETTERS = re.compile(r"[^\W\d_]+")
 
 _LANG_ATTR = re.compile(r"^[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]+)*$")
 
@@ -134,6 +145,24 @@ def detect_language(
     if lang is None or probability is None or probability < MIN_PROBABILITY:
         return None, None
     return lang, probability
+
+
+def paragraph_languages(paragraphs: list[str], language: str | None, declared: str | None = None
+                        ) -> list[str | None]:
+    """The language of each paragraph long enough to judge (else None), given the document's ``language``."""
+    words = [[w.casefold() for w in _LETTERS.findall(p)] for p in paragraphs]
+    common = {w for w, _ in Counter(w for ws in words for w in ws).most_common(COMMON_WORDS)}
+    hint = language or declared
+    found: list[str | None] = []
+    for paragraph, tokens in zip(paragraphs, words):
+        if sum(len(t) for t in tokens) < MIN_LETTERS:
+            found.append(None)
+        elif language and len(tokens) >= MIN_SHORTCUT_WORDS and \
+                sum(t in common for t in tokens) >= MIN_COMMON_SHARE * len(tokens):
+            found.append(language)
+        else:
+            found.append(detect_language(paragraph[:PARAGRAPH_SAMPLE_CHARS], hint, with_langdetect=False)[0])
+    return found
 
 
 def warm_up_language() -> None:

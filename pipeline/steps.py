@@ -18,12 +18,10 @@ from typing import ClassVar
 from pipeline.decode import decode_html
 from pipeline.document import Document
 from pipeline.extract import ExtractOptions, extract_article
-from pipeline.language import detect_language, warm_up_language
+from pipeline.language import detect_language, paragraph_languages, warm_up_language
 
 log = logging.getLogger(__name__)
 
-# A paragraph's language is judged on its start: the cost of lingua grows with the length of the text.
-PARAGRAPH_SAMPLE_CHARS = 240
 # Pages whose body has fewer words are not articles (listings, stubs, error pages).
 MIN_ARTICLE_WORDS = 40
 
@@ -130,11 +128,7 @@ class DetectLanguage(DocumentStep):
 
     def process(self, doc: Document) -> Document:
         doc.language, doc.language_probability = detect_language(doc.text, doc.html_lang)
-        hint = doc.language or doc.html_lang
-        doc.paragraph_languages = [
-            detect_language(paragraph[:PARAGRAPH_SAMPLE_CHARS], hint, with_langdetect=False)[0]
-            for paragraph in doc.paragraphs
-        ]
+        doc.paragraph_languages = paragraph_languages(doc.paragraphs, doc.language, doc.html_lang)
         return doc
 
 
