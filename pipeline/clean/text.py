@@ -6,6 +6,7 @@ import re
 import unicodedata
 
 import ftfy
+from ftfy.badness import is_bad
 
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
 # Invisible characters that only get in the way of matching text: zero-width spaces, soft hyphens, BOMs.
@@ -20,6 +21,10 @@ _FTFY = ftfy.TextFixerConfig(
 )
 
 
+# What ftfy's fixers act on besides mojibake: control and C1 characters, surrogates, odd line breaks, lossy bytes.
+_FTFY_TARGETS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\u2028\u2029\ufffd]")
+
+
 def squash_spaces(text: str) -> str:
     return _SPACES.sub(" ", _INVISIBLE.sub("", text)).strip()
 
@@ -31,4 +36,6 @@ def normalise(text: str) -> str:
 
 def repair(text: str) -> str:
     """Undo mojibake (UTF-8 read as a legacy charset, and the like), then normalise."""
+    if not _FTFY_TARGETS.search(text) and (text.isascii() or not is_bad(text)):  # nothing for ftfy to do: skip its passes
+        return normalise(text)
     return normalise(ftfy.fix_text(text, _FTFY))
