@@ -12,13 +12,19 @@ _HIGH_BYTES = bytes(range(128, 256))
 _HEADER_CHARSET = re.compile(r"charset\s*=\s*[\"']?([A-Za-z0-9_.:-]+)", re.IGNORECASE)
 
 
+# What browsers do (WHATWG Encoding Standard): a page labelled latin-1 or ASCII is decoded as windows-1252, whose
+# 0x80-0x9F bytes are the curly quotes, dashes and euro sign that latin-1 would turn into invisible control codes.
+_LABEL_ALIASES = {"latin-1": "cp1252", "iso8859-1": "cp1252", "ascii": "cp1252"}
+
+
 def _codec(name: str | None) -> str | None:
     if not name:
         return None
     try:
-        return codecs.lookup(name.strip()).name
+        codec = codecs.lookup(name.strip()).name
     except LookupError:
         return None
+    return _LABEL_ALIASES.get(codec, codec)
 
 
 def _is_single_byte(charset: str) -> bool:

@@ -18,7 +18,7 @@ import datetime as dt
 import json
 import re
 from dataclasses import dataclass
-from urllib.parse import urljoin
+from urllib.parse import urldefrag, urljoin
 
 import tldextract
 import trafilatura
@@ -88,9 +88,11 @@ def registered_domain(url: str) -> str:
 def canonicalise_url(url: str) -> str:
     """Normalised URL: lower-case host, no fragment, no tracking parameters."""
     try:
-        return normalize_url(url)
+        normalised = normalize_url(url)
     except (ValueError, AttributeError):
-        return url
+        normalised = url
+    # courlan keeps the fragment; it never names another document, so two URLs differing only there are one article.
+    return urldefrag(normalised).url
 
 
 def _canonical_from_tree(tree: etree._Element, url: str) -> str:
