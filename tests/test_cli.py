@@ -37,7 +37,7 @@ def test_run_twice_gives_byte_identical_partitions(sample_sources: Path, tmp_pat
 
     shown = cli("show", "--day", SAMPLE_DAY, "--data", str(data))
     assert shown.returncode == 0
-    assert "thelimitedtimes.com" in shown.stdout and "rows; languages:" in shown.stdout
+    assert "thelimitedtimes.com" in shown.stdout and "machine-translated; languages:" in shown.stdout
 
 
 def test_backfill_covers_each_day_and_late_articles_land_on_their_day(sample_sources: Path, tmp_path: Path) -> None:
