@@ -151,12 +151,14 @@ def default_steps(options: ExtractOptions = ExtractOptions()) -> list[Step]:
 
     1. decode bytes to text; 2. extract body and metadata (title without the site's suffix);
     3. normalise: mojibake, NFC, whitespace;  -- aggregator templates (pipeline.mt) go right after this --
+    bylines and datelines out of the body, into ``authors``;
     4. site boilerplate learned across the run's pages; 5. a teaser pasted as the first paragraph;
     6. captions and credits to ``captions``; 7. repeated paragraphs; listing pages dropped; 8. too-short bodies dropped;
     9. language of body and paragraphs;  -- translation-artifact scoring (pipeline.mt) goes after this --
     10. duplicates within the run.
     """
     from pipeline.clean.boilerplate import DropSiteBoilerplate
+    from pipeline.clean.byline import ExtractBylines
     from pipeline.clean.captions import MoveCaptions
     from pipeline.clean.listing import DropListings
     from pipeline.clean.normalise import NormaliseText
@@ -172,6 +174,7 @@ def default_steps(options: ExtractOptions = ExtractOptions()) -> list[Step]:
         ExtractArticle(options),
         NormaliseText(),
         *after_normalise,
+        ExtractBylines(),
         DropSiteBoilerplate(),
         DropTeaserCopy(),
         MoveCaptions(),
