@@ -1,24 +1,25 @@
 """Run a step list with its per-document steps in a pool of worker processes, in input order.
 
 Consecutive :class:`DocumentStep` s form a segment that workers run on one document at a time; stream steps
-(those that learn across documents: site boilerplate, duplicates) run in this process between segments. Input is
-taken in bounded batches, so memory stays flat however long the stream; output order is input order, so a run is
-deterministic. Workers are forked after every step's ``warm_up``, sharing loaded models copy-on-write.
+(those that learn across documents: site boilerplate, duplicates) run in this process between segments. At most a
+bounded window of documents is in flight per segment, so memory stays flat however long the stream; output order
+is input order, so a run is deterministic. Workers are forked after every step's ``warm_up``, sharing loaded
+models copy-on-write.
 """
 
 from __future__ import annotations
 
 import multiprocessing
 import signal
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Iterable, Iterator
-from itertools import islice
+from multiprocessing.pool import AsyncResult
 
 from pipeline.document import Document
 from pipeline.steps import DocumentStep, Step
 
-# Documents handed to the pool at a time, per process: large enough to keep workers busy, small enough for memory.
-BATCH_PER_PROCESS = 16
+# Documents in flight per segment, per process: enough to keep workers busy, few enough for memory.
+IN_FLIGHT_PER_PROCESS = 16
 
 _worker_steps: list[Step] = []
 
@@ -56,13 +57,23 @@ def segments(steps: list[Step]) -> list[tuple[int, int]]:
 
 
 def _pooled(pool, first: int, last: int, docs: Iterable[Document], stats: Counter[str],
-            batch: int) -> Iterator[Document]:
-    iterator = iter(docs)
-    while chunk := list(islice(iterator, batch)):
-        for doc, delta in pool.imap(_run_segment, [(first, last, d) for d in chunk]):
-            stats.update(delta)
-            if doc is not None:
-                yield doc
+            window: int) -> Iterator[Document]:
+    """Documents through one segment, at most ``window`` in flight: no barrier between batches, so workers stay
+    busy while the next segment (sharing the pool) or this process consumes results."""
+    pending: deque[AsyncResult] = deque()
+    for doc in docs:
+        pending.append(pool.apply_async(_run_segment, ((first, last, doc),)))
+        if len(pending) >= window:
+            yield from _finished(pending.popleft(), stats)
+    while pending:
+        yield from _finished(pending.popleft(), stats)
+
+
+def _finished(result: AsyncResult, stats: Counter[str]) -> Iterator[Document]:
+    doc, delta = result.get()
+    stats.update(delta)
+    if doc is not None:
+        yield doc
 
 
 def run_steps_in_pool(docs: Iterable[Document], steps: list[Step], stats: Counter[str],
@@ -76,7 +87,7 @@ def run_steps_in_pool(docs: Iterable[Document], steps: list[Step], stats: Counte
     try:
         for first, last in segments(steps):
             if isinstance(steps[first], DocumentStep):
-                docs = _pooled(pool, first, last, docs, stats, BATCH_PER_PROCESS * processes)
+                docs = _pooled(pool, first, last, docs, stats, IN_FLIGHT_PER_PROCESS * processes)
             else:
                 docs = steps[first].run(docs, stats)
         yield from docs
