@@ -50,7 +50,8 @@ test: setup
 ## airflow: a local Airflow (UI, scheduler, DAG processor) for this repo's dags/
 airflow: setup airflow-pools
 	@echo "Airflow UI: http://localhost:8080  (user admin; password in $(AIRFLOW_HOME)/simple_auth_manager_passwords.json.generated)"
-	AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS=admin:admin $(BIN)/airflow standalone
+	# standalone starts its components as `airflow ...` subprocesses: the venv must come first on PATH.
+	PATH="$(CURDIR)/$(BIN):$$PATH" AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS=admin:admin $(BIN)/airflow standalone
 
 ## eval: quality on the development sets in ../shared/devdata (skips what is missing)
 eval: setup
