@@ -1,9 +1,10 @@
 """Throughput and peak memory of the per-article path (decode, extract, clean, language, dedup, write).
 
 Pages: the fundus development pages when ../shared/devdata is present, else the sample corpus's pages; copies get
-their own URL and a per-copy marker in every paragraph, so cross-page rules see distinct articles. Each size is
-written to a WARC and run through :func:`pipeline.runner.run_source` (the real path, Parquet included) with one
-and with two processes, next to bare ``trafilatura.extract`` over the same pages on one core. Memory is the peak
+their own URL (canonical hints removed) and a per-copy marker in every paragraph, so cross-page rules and the
+writes see distinct articles. Each size is written to a WARC and run through :func:`pipeline.runner.run_source`
+(the real path, Parquet included), the first size with one and with two processes, next to bare
+``trafilatura.extract`` over the same pages on one core. Memory is the peak
 of the summed PSS of the process tree (shared pages counted once), sampled every 0.1 s.
 """
 
@@ -30,6 +31,8 @@ from pipeline.runner import run_source
 DAY = dt.date(2024, 1, 1)
 SAMPLE_PAGES = Path(__file__).resolve().parents[1] / "data" / "sample" / "pages"
 _PARAGRAPH_END = re.compile(rb"</p>", re.IGNORECASE)
+# A copy's own URL must be its canonical one, or every copy would be one article and the writes would be skipped.
+_CANONICAL = re.compile(rb"""<(?:link[^>]*rel=["']canonical|meta[^>]*property=["']og:url)[^>]*>""", re.IGNORECASE)
 
 
 def source_pages() -> list[tuple[str, bytes]]:
@@ -44,6 +47,7 @@ def source_pages() -> list[tuple[str, bytes]]:
 
 def numbered_copy(html: bytes, copy: int) -> bytes:
     count = iter(range(1 << 30))
+    html = _CANONICAL.sub(b"", html)
     return _PARAGRAPH_END.sub(lambda m: f" r{copy}x{next(count)}</p>".encode(), html)
 
 
