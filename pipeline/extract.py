@@ -30,6 +30,7 @@ from trafilatura.metadata import JSON_MINIFY, examine_meta, extract_author, extr
 from trafilatura.settings import Document as TrafilaturaMetadata, set_date_params
 from trafilatura.utils import load_html
 
+from pipeline.bylines import names_in_byline_block
 from pipeline.clean.title import site_keys, strip_site_suffix
 
 # The public-suffix list bundled with tldextract: never fetched at run time.
@@ -49,6 +50,22 @@ MAX_PARAGRAPH_COVERAGE = 2.0
 _WORD = re.compile(r"\w+")
 
 
+# Comment threads and "more on this site" boxes, by the words sites put in their class or id in many languages
+# (trafilatura's own lists are mostly English). A container holding the title or half the page's paragraphs is
+# never pruned: "kommentar" or "commentary" may also name an opinion article itself.
+_NOISE_MARKERS = ("comment", "kommentar", "commentaire", "comentario", "commento", "komentar", "коммент",
+                  "reaction", "réaction", "reacties", "disqus", "leserbrief", "more-box", "related", "relacionad",
+                  "correlat", "mehr-zum-thema", "lire-aussi", "leer-mas", "see-also", "recommend", "most-read",
+                  "meistgelesen", "also-read", "read-more")
+_LOWER = "translate({}, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz')"
+NOISE_XPATH = (
+    "//*[(self::div or self::section or self::aside or self::ul or self::ol or self::footer or self::li)"
+    " and (" + " or ".join(f"contains({_LOWER.format('@class')}, '{m}') or contains({_LOWER.format('@id')}, '{m}')"
+                            for m in _NOISE_MARKERS) + ")"
+    " and not(.//h1) and not(.//article) and count(.//p) < 0.5 * count(//p)]"
+)
+
+
 @dataclass(frozen=True)
 class ExtractOptions:
     """trafilatura's options, in one object (chosen by measurement in ``make eval``)."""
@@ -61,7 +78,8 @@ class ExtractOptions:
     def body(self, tree: etree._Element, url: str, fast: bool) -> str:
         result = trafilatura.bare_extraction(
             tree, url=url, fast=fast, include_comments=self.include_comments, include_tables=self.include_tables,
-            favor_precision=self.favor_precision, favor_recall=self.favor_recall)
+            favor_precision=self.favor_precision, favor_recall=self.favor_recall,
+            prune_xpath=None if self.include_comments else NOISE_XPATH)
         return (result.text or "") if result is not None else ""
 
 
@@ -199,6 +217,21 @@ def _metadata(tree: etree._Element) -> TrafilaturaMetadata:
     return metadata
 
 
+# Where sites put the byline when their metadata names no author.
+BYLINE_XPATH = ("//*[(self::p or self::div or self::span or self::address)"
+                " and (" + " or ".join(f"contains({_LOWER.format('@class')}, '{m}')" for m in
+                                       ("author", "byline", "autor", "auteur", "meta", "info", "signature", "firma"))
+                + ")][not(.//p)]")
+MAX_BYLINE_BLOCKS = 12
+
+
+def _byline_authors(tree: etree._Element) -> list[str]:
+    for element in tree.xpath(BYLINE_XPATH)[:MAX_BYLINE_BLOCKS]:
+        if names := names_in_byline_block(" ".join(element.itertext())):
+            return names
+    return []
+
+
 def _page_date(tree: etree._Element, url: str) -> dt.datetime | None:
     """The page's declared publication time, else htmldate's search over the whole page (a day)."""
     if published := _published_from_tree(tree):
@@ -254,7 +287,7 @@ def extract_article(html: str, url: str, options: ExtractOptions = ExtractOption
         site=site,
         title=title,
         description=(metadata.description or "").strip() or None,
-        authors=split_authors(metadata.author),
+        authors=split_authors(metadata.author) or _byline_authors(tree),
         published_at=_page_date(tree, url),
         paragraphs=split_paragraphs(text),
         html_lang=_html_lang(tree),
