@@ -147,16 +147,7 @@ class RequireArticleLength(DocumentStep):
 
 
 def default_steps(options: ExtractOptions = ExtractOptions()) -> list[Step]:
-    """The per-article path, in order:
-
-    1. decode bytes to text; 2. extract body and metadata (title without the site's suffix);
-    3. normalise: mojibake, NFC, whitespace;  -- aggregator templates (pipeline.mt) go right after this --
-    bylines and datelines out of the body, into ``authors``;
-    4. site boilerplate learned across the run's pages; 5. a teaser pasted as the first paragraph;
-    6. captions and credits to ``captions``; 7. repeated paragraphs; listing pages dropped; 8. too-short bodies dropped;
-    9. language of body and paragraphs;  -- translation-artifact scoring (pipeline.mt) goes after this --
-    10. duplicates within the run.
-    """
+    """The per-article path, in order; a re-ordering changes what each rule sees, so keep the comments true."""
     from pipeline.clean.boilerplate import DropSiteBoilerplate
     from pipeline.clean.byline import ExtractBylines
     from pipeline.clean.captions import MoveCaptions
@@ -167,23 +158,21 @@ def default_steps(options: ExtractOptions = ExtractOptions()) -> list[Step]:
     from pipeline.dedup import MarkDuplicates
     from pipeline.mt.steps import DetectTranslation, StripAggregatorTemplate
 
-    after_normalise: list[Step] = [StripAggregatorTemplate()]  # pipeline.mt: aggregator templates (banner, source line, outlet in title)
-    after_language: list[Step] = [DetectTranslation()]  # pipeline.mt: translation-artifact detection and scoring
     return [
         DecodeHtml(),
         ExtractArticle(options),
-        NormaliseText(),
-        *after_normalise,
-        ExtractBylines(),
-        DropSiteBoilerplate(),
+        NormaliseText(),  # mojibake, NFC, whitespace: every later rule matches clean text
+        StripAggregatorTemplate(),  # known aggregators: banner, template lines, outlet name in the title
+        ExtractBylines(),  # before the teaser rule, which compares the body's first paragraphs
+        DropSiteBoilerplate(),  # lines repeated across the run's pages of one site
         DropTeaserCopy(),
         MoveCaptions(),
         DropRepeatedParagraphs(),
         DropListings(),
-        RequireArticleLength(),
-        DetectLanguage(),
-        *after_language,
-        MarkDuplicates(),
+        RequireArticleLength(),  # after cleaning, so boilerplate alone never passes for an article
+        DetectLanguage(),  # body and paragraphs
+        DetectTranslation(),  # needs paragraph languages and captions: findings, scoring, origin
+        MarkDuplicates(),  # on the final text
     ]
 
 
