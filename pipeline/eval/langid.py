@@ -6,6 +6,7 @@ Every item is judged (no minimum length): the sets measure the detectors, not th
 from __future__ import annotations
 
 import json
+import resource
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
@@ -58,3 +59,5 @@ def report(devdata: Path | None) -> None:
             worst = sorted(per_language.items(), key=lambda kv: kv[1])[:5]
             print(f"  {label:<16} accuracy {overall:.4f}   worst: "
                   + ", ".join(f"{lang} {value:.3f}" for lang, value in worst))
+    # The detectors' models load lazily, per language met: after both sets this is what they cost at most.
+    print(f"  peak RSS of this process: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB")
