@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import re
+from enum import StrEnum
 from pathlib import Path
 from typing import TypeVar
 
@@ -112,18 +113,19 @@ class Weights(_Frozen):
     @field_validator("weights")
     @classmethod
     def _every_kind(cls, weights: dict[ArtifactKind, float]) -> dict[ArtifactKind, float]:
-        missing = [str(kind) for kind in ArtifactKind if kind not in weights]
-        if missing:
-            raise ValueError(f"no weight for kind(s): {', '.join(missing)}")
-        return weights
+        return _require_every(ArtifactKind, weights, "weight for kind")
 
     @field_validator("family_caps")
     @classmethod
     def _every_family(cls, caps: dict[Family, float]) -> dict[Family, float]:
-        missing = [str(family) for family in Family if family not in caps]
-        if missing:
-            raise ValueError(f"no cap for family(ies): {', '.join(missing)}")
-        return caps
+        return _require_every(Family, caps, "cap for family")
+
+
+def _require_every(members: type[StrEnum], mapping: dict, what: str) -> dict:
+    missing = [str(member) for member in members if member not in mapping]
+    if missing:
+        raise ValueError(f"no {what}(s): {', '.join(missing)}")
+    return mapping
 
 
 Model = TypeVar("Model", bound=BaseModel)
