@@ -37,7 +37,8 @@ airflow-pools: airflow-db
 
 ## run: the real DAG over the embedded sample for DAY (offline), then a summary of what it wrote
 run: setup airflow-pools
-	$(BIN)/airflow dags test news_corpus --conf '{"day": "$(DAY)"}' > $(AIRFLOW_HOME)/dags-test.log 2>&1 \
+	@echo "Running the news_corpus DAG for $(DAY) (airflow dags test; about a minute)..."
+	@$(BIN)/airflow dags test news_corpus --conf '{"day": "$(DAY)"}' > $(AIRFLOW_HOME)/dags-test.log 2>&1 \
 		|| (tail -40 $(AIRFLOW_HOME)/dags-test.log; exit 1)
 	@echo "news_corpus for $(DAY): DAG run $$(grep -o 'DagRun Finished.*state=[a-z]*' $(AIRFLOW_HOME)/dags-test.log \
 		| tail -1 | sed 's/.*state=//') (log: $(AIRFLOW_HOME)/dags-test.log)"
