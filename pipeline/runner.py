@@ -65,25 +65,24 @@ def run_source(
     reader = open_reader(source, config, data_dir)
     documents = (Document(page=page, crawl_day=day) for page in reader.pages(day, stats))
 
+    # Partitions this run wrote before are rewritten too, so rows that a re-run no longer yields disappear.
+    previous_run = RunManifest.load(dataset.root, source.name, day)
+    stale = set(previous_run.partitions if previous_run else [])
+    written: list[PartitionKey] = []
     run_rows = RunRows(dataset.root / ".staging")
     try:
         for doc in run_steps(documents, steps if steps is not None else default_steps(), stats, processes):
             stats["extracted"] += 1
             if not run_rows.add(doc):
                 stats["duplicate_url"] += 1
-        rows_by_partition = run_rows.by_partition()
+        for key, rows in run_rows.partitions():
+            dataset.replace_run_rows(key, source.name, day, rows)
+            written.append(key)
+            stale.discard(key)
     finally:
         run_rows.discard()
-
-    # Partitions this run wrote before must be rewritten too, so rows that a re-run no longer yields disappear.
-    previous_run = RunManifest.load(dataset.root, source.name, day)
-    touched = set(rows_by_partition) | set(previous_run.partitions if previous_run else [])
-    written: list[PartitionKey] = []
-    for key in sorted(touched):
-        rows = rows_by_partition.get(key, [])
-        dataset.replace_run_rows(key, source.name, day, rows)
-        if len(rows):
-            written.append(key)
+    for key in sorted(stale):
+        dataset.replace_run_rows(key, source.name, day, [])
     stats["articles"] = len(run_rows)
 
     manifest = RunManifest(source.name, day, written, dict(stats))
