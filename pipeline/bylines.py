@@ -13,7 +13,9 @@ _LEAD = (r"(?:by|von|par|por|di|da|de|door|av|af|przez|autor(?:in|a)?|auteur|tex
          r"автор|текст|מאת|כתב|بقلم|كتب|作者|记者|文)")
 _BYLINE = re.compile(rf"^{_LEAD}\s*[:：/／]?\s*(?P<names>[^\d|•·–—()]+?)\s*(?:[-|•·–—,(]|$)", re.IGNORECASE)
 _LABEL = re.compile(rf"^{_LEAD}\s*[:：/／]?\s+", re.IGNORECASE)
-_NAME_SPLIT = re.compile(r"\s*(?:,|;|&|\band\b|\bund\b|\bet\b|\by\b|\be\b|\bи\b|\bו)\s*")
+# Between two names: punctuation or "and" in the common languages (the "/" of "Anna Weber/dpa" too).
+_NAME_SEPARATOR = re.compile(r"\s*(?:[;,|/&]|\b(?:and|und|et|y|e|i|og|и)\b)\s*")
+_NOT_A_NAME = re.compile(r"[@\d]|https?:|www\.")
 # Desks, generic credits and wire agencies: a source of the text, not a person.
 _NOT_A_PERSON = re.compile(
     r"^(?:redaktion|redacción|redaccion|rédaction|redazione|redação|redactie|newsroom|staff|editorial|"
@@ -27,20 +29,26 @@ _DATE = re.compile(
     r"\d{1,2}\.?\s+[^\W\d_]{3,12}\.?\s+\d{4}|[^\W\d_]{3,12}\.?\s+\d{1,2},?\s+\d{4})\b"
 )
 MAX_BYLINE_WORDS = 12
-MAX_NAME_WORDS = 4
+MAX_NAME_WORDS = 5
 
 
 def person_names(names: list[str]) -> list[str]:
     """Author names without labels, desks and agencies."""
-    cleaned = [" ".join(_LABEL.sub("", name).split()) for name in names]
+    cleaned = [" ".join(_LABEL.sub("", name).split()).strip(" .:-–—") for name in names]
     return list(dict.fromkeys(n for n in cleaned if n and not _NOT_A_PERSON.match(n)))
+
+
+def split_authors(raw: str | None) -> list[str]:
+    """A metadata author field as a clean list of people: labels, e-mails, handles, dates, desks dropped."""
+    parts = (part.strip(" .:-–—") for part in _NAME_SEPARATOR.split(raw or ""))
+    return person_names([p for p in parts if p and not _NOT_A_NAME.search(p) and len(p.split()) <= MAX_NAME_WORDS])
 
 
 def byline_names(line: str) -> list[str] | None:
     """The names in a byline line, or None when the line is not a byline."""
     if len(line.split()) > MAX_BYLINE_WORDS or not (match := _BYLINE.match(line)):
         return None
-    names = [n.strip(" .:") for n in _NAME_SPLIT.split(match.group("names"))]
+    names = [n.strip(" .:") for n in _NAME_SEPARATOR.split(match.group("names"))]
     return names if names and all(_looks_like_name(n) for n in names) else None
 
 

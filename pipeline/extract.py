@@ -31,17 +31,12 @@ from trafilatura.metadata import JSON_MINIFY, examine_meta, extract_author, extr
 from trafilatura.settings import Document as TrafilaturaMetadata, set_date_params
 from trafilatura.utils import load_html
 
-from pipeline.bylines import names_in_byline_block
+from pipeline.bylines import names_in_byline_block, split_authors
 from pipeline.clean.title import site_keys, strip_site_suffix
 
 # The public-suffix list bundled with tldextract: never fetched at run time.
 _TLD = tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
 
-_AUTHOR_SPLIT = re.compile(r"\s*(?:;|,|\||/|\band\b|\bund\b|\bet\b|\by\b|\be\b|\bi\b|\bog\b|&)\s*")
-# "By Jane Doe", "Von Max Muster", "Por ...": a byline's lead word is not part of the name.
-_BYLINE_LEAD = re.compile(r"^(?:by|von|por|par|di|da|door|af|av|de|przez|autor(?:in)?|text|texte)[:\s]+", re.I)
-_NOT_A_NAME = re.compile(r"[@\d]|https?:|www\.")
-MAX_NAME_WORDS = 5
 # A body shorter than this many words is "far too short": try the fallback extraction.
 MIN_BODY_WORDS = 40
 # A fast-pass body with less than this share of the words in the page's <p> elements may be truncated.
@@ -184,18 +179,6 @@ def _published_from_tree(tree: etree._Element) -> dt.datetime | None:
         if parsed := parse_timestamp(value):
             return parsed
     return None
-
-
-def split_authors(raw: str | None) -> list[str]:
-    """A byline as a clean list of names: lead words, e-mails, handles, dates and non-names dropped."""
-    if not raw:
-        return []
-    names = []
-    for part in _AUTHOR_SPLIT.split(raw):
-        name = _BYLINE_LEAD.sub("", part.strip(" .:-–—")).strip(" .:-–—")
-        if name and not _NOT_A_NAME.search(name) and len(name.split()) <= MAX_NAME_WORDS:
-            names.append(" ".join(name.split()))
-    return list(dict.fromkeys(names))
 
 
 def _html_lang(tree: etree._Element) -> str | None:
