@@ -84,7 +84,7 @@ class DecodeHtml(DocumentStep):
         if not 200 <= page.status < 300:
             raise Skip(f"http_{page.status}")
         content_type = page.header("Content-Type")
-        if content_type and not content_type.split(";")[0].strip().lower() in _HTML_TYPES:
+        if content_type and content_type.split(";")[0].strip().lower() not in _HTML_TYPES:
             raise Skip("not_html")
         if not page.body.strip():
             raise Skip("empty")
