@@ -21,7 +21,10 @@ from pipeline.steps import Step
 
 _WORD = re.compile(r"\w+")
 BITS = 64
-MAX_DISTANCE = 3
+# Measured on the fundus gold bodies: one article with its last paragraph cut is within 3 bits of itself on 31% of
+# pages and within 6 on 72%, while two different articles are never closer than 17 bits (the one pair at 9 is the
+# same op-ed published twice).
+MAX_DISTANCE = 6
 SHINGLE = 3
 # Very short texts collide by chance (stubs, one-line notices): they are only compared exactly.
 MIN_WORDS = 50
@@ -31,17 +34,32 @@ def _hash64(text: str) -> int:
     return int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest(), "big")
 
 
+def _mix(values: np.ndarray) -> np.ndarray:
+    """splitmix64's finaliser, element-wise: every input bit affects every output bit (uint64 arithmetic wraps)."""
+    values = values ^ (values >> np.uint64(30))
+    values = values * np.uint64(0xBF58476D1CE4E5B9)
+    values = values ^ (values >> np.uint64(27))
+    values = values * np.uint64(0x94D049BB133111EB)
+    return values ^ (values >> np.uint64(31))
+
+
 def simhash(text: str) -> int:
     words = [w.casefold() for w in _WORD.findall(text)]
-    grams = [" ".join(words[i:i + SHINGLE]) for i in range(max(1, len(words) - SHINGLE + 1))]
-    hashes = np.array([_hash64(g) for g in grams], dtype=">u8")
-    bits = np.unpackbits(hashes.view(np.uint8).reshape(-1, 8), axis=1)  # one row of 64 bits per shingle
+    # Each distinct word is hashed once and the shingles are combined from word hashes in numpy: a stable hash
+    # per shingle string cost as much as the rest of the step.
+    word_hash = {word: _hash64(word) for word in set(words)}
+    hashes = np.fromiter((word_hash[w] for w in words), dtype=np.uint64, count=len(words))
+    grams = hashes[:max(1, len(words) - SHINGLE + 1)].copy()
+    for offset in range(1, min(SHINGLE, len(words))):
+        grams = _mix(grams) ^ hashes[offset:offset + len(grams)]
+    grams = _mix(grams).astype(">u8")
+    bits = np.unpackbits(grams.view(np.uint8).reshape(-1, 8), axis=1)  # one row of 64 bits per shingle
     votes = bits.sum(axis=0, dtype=np.int64) * 2 - len(grams)
-    return int("".join("1" if v > 0 else "0" for v in votes), 2)
+    return int.from_bytes(np.packbits(votes > 0).tobytes(), "big")
 
 
 def _blocks(value: int) -> list[tuple[int, int]]:
-    size = BITS // (MAX_DISTANCE + 1)
+    size = BITS // (MAX_DISTANCE + 1)  # bits left over past the last block only make a match likelier
     return [(i, value >> (i * size) & ((1 << size) - 1)) for i in range(MAX_DISTANCE + 1)]
 
 
