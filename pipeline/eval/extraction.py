@@ -3,15 +3,21 @@
 The body metric is the public article-extraction benchmark's: ``\\w+`` tokens, word 4-gram shingles (a text of
 fewer than 4 tokens is one shingle), per-page TP/FP/FN over the shingle multisets normalised to sum 1, precision
 and recall averaged over pages (a page with neither predicted nor gold shingles scores 1), F1 of the two averages.
+Both texts are put in Unicode NFC first: two fundus bodies are stored decomposed (NFD), where ``\\w+`` splits every
+accented letter off its word, so the same text would score differently by its normalisation form alone.
+
+``python -m pipeline.eval.extraction --worst 20`` also lists the pages where the pipeline does worst.
 """
 
 from __future__ import annotations
 
+import argparse
 import datetime as dt
 import gzip
 import json
 import re
 import time
+import unicodedata
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -19,6 +25,7 @@ from pathlib import Path
 
 import trafilatura
 
+from pipeline.eval import devdata_dir
 from pipeline.document import Document, Page
 from pipeline.steps import default_steps, run_steps
 
@@ -26,7 +33,7 @@ _WORD = re.compile(r"\w+")
 
 
 def shingles(text: str, n: int = 4) -> Counter[tuple[str, ...]]:
-    tokens = _WORD.findall(text or "")
+    tokens = _WORD.findall(unicodedata.normalize("NFC", text or ""))
     if len(tokens) < n:
         return Counter([tuple(tokens)]) if tokens else Counter()
     return Counter(tuple(tokens[i:i + n]) for i in range(len(tokens) - n + 1))
@@ -50,14 +57,16 @@ def page_precision_recall(predicted: str, gold: str) -> tuple[float, float]:
 class Scores:
     """Running totals of one system over the pages."""
 
+    keys: list[str] = field(default_factory=list)
     precision: list[float] = field(default_factory=list)
     recall: list[float] = field(default_factory=list)
     titles: list[bool] = field(default_factory=list)
     dates: list[bool] = field(default_factory=list)
     seconds: float = 0.0
 
-    def add(self, text: str, gold_text: str, title: str | None, gold_title: str, date_ok: bool) -> None:
+    def add(self, key: str, text: str, gold_text: str, title: str | None, gold_title: str, date_ok: bool) -> None:
         p, r = page_precision_recall(text, gold_text)
+        self.keys.append(key)
         self.precision.append(p)
         self.recall.append(r)
         self.titles.append(_same_title(title, gold_title))
@@ -67,13 +76,22 @@ class Scores:
         n = len(self.precision) or 1
         p, r = sum(self.precision) / n, sum(self.recall) / n
         return {
-            "f1": 2 * p * r / (p + r) if p + r else 0.0,
+            "f1": _f1(p, r),
             "precision": p,
             "recall": r,
             "title": sum(self.titles) / n,
             "date": sum(self.dates) / n,
             "pages/s": n / self.seconds if self.seconds else 0.0,
         }
+
+    def worst(self, n: int) -> list[tuple[str, float, float]]:
+        """The ``n`` pages with the lowest F1: (page, precision, recall)."""
+        pages = zip(self.keys, self.precision, self.recall)
+        return sorted(pages, key=lambda page: _f1(page[1], page[2]))[:n]
+
+
+def _f1(precision: float, recall: float) -> float:
+    return 2 * precision * recall / (precision + recall) if precision + recall else 0.0
 
 
 def _same_title(title: str | None, gold: str) -> bool:
@@ -132,19 +150,21 @@ def _as_document(page: FundusPage) -> Document:
 def evaluate(devdata: Path) -> dict[str, Scores]:
     """Both systems on every page; the pipeline sees all pages as one run (as it would a day of a source)."""
     pages = list(fundus_pages(devdata))
+    documents = [_as_document(page) for page in pages]
     bare, ours = Scores(), Scores()
     start = time.perf_counter()
-    results = {doc.page.url: doc for doc in run_steps(map(_as_document, pages), default_steps(), Counter())}
+    # By the document itself, not its URL: two fundus pages share one URL.
+    results = {id(doc): doc for doc in run_steps(documents, default_steps(), Counter())}
     ours.seconds = time.perf_counter() - start
-    for page in pages:
-        doc = results.get(page.url)
+    for page, document in zip(pages, documents):
+        doc = results.get(id(document))
         day = doc.published_at.date() if doc and doc.published_at else None
-        ours.add(doc.text if doc else "", page.body, doc.title if doc else None, page.title,
+        ours.add(page.key, doc.text if doc else "", page.body, doc.title if doc else None, page.title,
                  _date_matches(day, page.published))
         start = time.perf_counter()
         text, title, bare_day = _bare(page)
         bare.seconds += time.perf_counter() - start
-        bare.add(text, page.body, title, page.title, _date_matches(bare_day, page.published))
+        bare.add(page.key, text, page.body, title, page.title, _date_matches(bare_day, page.published))
     return {"bare trafilatura": bare, "pipeline": ours}
 
 
@@ -155,7 +175,7 @@ def print_table(rows: dict[str, dict[str, float]]) -> None:
         print(f"{name:<20}" + "".join(f"{values[c]:>11.4f}" for c in columns))
 
 
-def report(devdata: Path | None) -> None:
+def report(devdata: Path | None, worst: int = 0) -> None:
     if devdata is None or not (devdata / "extraction" / "fundus-ground-truth.json").exists():
         print("skipped: extraction/fundus-ground-truth.json not found")
         return
@@ -163,4 +183,18 @@ def report(devdata: Path | None) -> None:
     n = len(next(iter(scores.values())).precision)
     print(f"fundus pages: {n}  (body: shingle F1/precision/recall; title: exact match; date: same day)")
     print_table({name: s.summary() for name, s in scores.items()})
+    if worst:
+        print(f"\nworst {worst} pages of the pipeline (precision, recall):")
+        for key, precision, recall in scores["pipeline"].worst(worst):
+            print(f"  {precision:.3f}  {recall:.3f}  {key}")
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m pipeline.eval.extraction", description=__doc__.split("\n")[0])
+    parser.add_argument("--worst", type=int, default=0, metavar="N", help="also list the N pages with the lowest F1")
+    report(devdata_dir(), parser.parse_args(argv).worst)
+
+
+if __name__ == "__main__":
+    main()
 
