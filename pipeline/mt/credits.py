@@ -49,6 +49,8 @@ def _near_miss_agency(credit: str, index: OutletIndex) -> bool:
 
 
 def is_mangled(line: str, index: OutletIndex, article_language: str | None = "en") -> bool:
+    if ":" not in line:  # every credit has its label's colon; most lines have none, and the searches cost
+        return False
     if _DOUBLED_LABEL.search(line):  # "Photo: Photo: AP"
         return True
     match = _CREDIT.search(line)

@@ -56,9 +56,8 @@ def detect_name_variants(text: str) -> list[Finding]:
             contexts[token].add(("left", tokens[i - 1]))
         if i + 1 < len(tokens) and _is_name(tokens[i + 1]):
             contexts[token].add(("right", tokens[i + 1]))
-        contexts.setdefault(token, set())
     by_skeleton: dict[str, list[str]] = defaultdict(list)
-    for word in contexts:
+    for word in contexts:  # only words with a capitalised neighbour can share one
         by_skeleton[skeleton(word)].append(word)
     findings = []
     for words in by_skeleton.values():
