@@ -9,7 +9,8 @@ page declares no date.
 The body comes from trafilatura's fast pass (no readability/jusText comparison), which is as good as the full
 cascade on most pages at two thirds of the cost; only when it is far too short, or covers less than half or more
 than twice the text in the page's ``<p>`` elements, does the full cascade run (measured in ``make eval``: it rescues the pages the fast pass
-truncates).
+truncates). Lines that are the text of the page's links to other stories go here, where the links are known
+(:mod:`pipeline.clean.related_links`).
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from trafilatura.settings import Document as TrafilaturaMetadata, set_date_param
 from trafilatura.utils import load_html
 
 from pipeline.bylines import names_in_byline_block, split_authors
+from pipeline.clean.related_links import drop_related_links
 from pipeline.clean.title import site_keys, strip_site_suffix
 
 # The public-suffix list bundled with tldextract: never fetched at run time.
@@ -284,6 +286,6 @@ def extract_article(html: str, url: str, options: ExtractOptions = ExtractOption
         description=(metadata.description or "").strip() or None,
         authors=split_authors(metadata.author) or _byline_authors(tree),
         published_at=_page_date(tree, url),
-        paragraphs=split_paragraphs(text),
+        paragraphs=drop_related_links(split_paragraphs(text), tree),
         html_lang=_html_lang(tree),
     )

@@ -1,0 +1,104 @@
+"""Body text rules: links to other stories and calls to action go; story lines that merely look alike stay."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from trafilatura.utils import load_html
+
+from pipeline.artifacts import ArtifactKind
+from pipeline.clean.calls_to_action import DropCallsToAction
+from pipeline.clean.related_links import drop_related_links
+from pipeline.document import Document, Page
+from pipeline.extract import extract_article
+
+FIXTURES = Path(__file__).parent / "fixtures" / "quality_body"
+URL = "https://lakeside-gazette.example/news/tram"
+STORY = [
+    "The city council voted on Tuesday evening to build a tram line from the central station to the harbour.",
+    "The line will have eleven stops and run every six minutes at peak times.",
+]
+LAST_PARAGRAPH_WITH_LINK = ("Deputy mayor Lena Hart said the vote was a relief. The full decision and the route map are "
+                            "published on the council's website, where residents can also comment until the end of "
+                            "the month.")
+
+
+@pytest.fixture(scope="module")
+def page_html() -> str:
+    return (FIXTURES / "related_links.html").read_text(encoding="utf-8")
+
+
+def test_read_more_line_goes_and_linked_subheading_and_linked_last_paragraph_stay(page_html: str) -> None:
+    extracted = extract_article(page_html, URL)
+    assert extracted is not None
+    assert not any(p.startswith("Read more") for p in extracted.paragraphs)
+    assert "What the new line will cost the city" in extracted.paragraphs  # a subheading that is an anchor link
+    assert extracted.paragraphs[-1] == LAST_PARAGRAPH_WITH_LINK
+
+
+def test_headline_list_and_trailing_link_block_go(page_html: str) -> None:
+    tree = load_html(page_html)
+    paragraphs = [
+        STORY[0],
+        "- Harbour bridge reopens after two years of repairs",  # a list of links to other stories
+        "- Bus fares to rise by ten percent in January",
+        STORY[1],
+        "- Eleven stops, every six minutes",  # a list item of the story: not a link
+        LAST_PARAGRAPH_WITH_LINK,
+        "Old town residents take tram plan to court",  # the trailing block of links
+        "A new look for the station square, in pictures",
+    ]
+    assert drop_related_links(paragraphs, tree) == [STORY[0], STORY[1], "- Eleven stops, every six minutes",
+                                                    LAST_PARAGRAPH_WITH_LINK]
+
+
+def test_a_body_of_links_alone_keeps_its_first_line(page_html: str) -> None:
+    lines = ["Old town residents take tram plan to court", "A new look for the station square, in pictures"]
+    assert drop_related_links(lines, load_html(page_html)) == lines[:1]
+
+
+def _document(paragraphs: list[str]) -> Document:
+    fetched = dt.datetime(2024, 5, 1, tzinfo=dt.timezone.utc)
+    page = Page(url=URL, body=b"", fetched_at=fetched, source_name="test")
+    return Document(page=page, crawl_day=fetched.date(), paragraphs=list(paragraphs))
+
+
+@pytest.mark.parametrize("notice", [
+    ["Get the latest news from thewest.com.au in your inbox.", "Sign up for our emails"],
+    ["Folgst du schon 20 Minuten auf Whatsapp?",
+     "Eine Newsübersicht am Morgen und zum Feierabend: Abonniere den Whatsapp-Kanal von 20 Minuten."],
+    ["Il vous reste 57.09% de cet article à lire. La suite est réservée aux abonnés."],
+    ["Links lesen, Rechts bekämpfen",  # the heading of a donation box
+     "Hat Ihnen dieser Artikel gefallen? Dann unterstützen Sie uns bitte mit einer Spende."],
+    ["Newsletter: Sport inside", "Suscríbete y recibe cada lunes las mejores historias de la semana."],
+    ["この記事は会員限定です。"],
+])
+def test_calls_to_action_that_end_the_body_go(notice: list[str]) -> None:
+    doc = DropCallsToAction().process(_document([*STORY, *notice]))
+    assert doc.paragraphs == STORY
+    assert [f.kind for f in doc.findings] == [ArtifactKind.SITE_BOILERPLATE] * len(notice)
+
+
+def test_a_short_call_to_action_inside_the_body_goes() -> None:
+    doc = DropCallsToAction().process(_document([STORY[0], "CLICK HERE TO GET THE LAKESIDE GAZETTE APP", STORY[1]]))
+    assert doc.paragraphs == STORY
+
+
+@pytest.mark.parametrize("ending", [
+    # The story mentions a newsletter and subscribers in the third person.
+    "The council's newsletter will print the timetable, and subscribers to the transport app will get a message.",
+    # A long paragraph that ends with a link instruction is the story's.
+    ("To read the 70-page report, which explains how the engineers chose the route along the old harbour wall and "
+     "why they rejected the tunnel under the market square that the opposition had asked for, click here."),
+])
+def test_story_lines_that_mention_subscriptions_stay(ending: str) -> None:
+    doc = DropCallsToAction().process(_document([*STORY, ending]))
+    assert doc.paragraphs == [*STORY, ending]
+    assert not doc.findings
+
+
+def test_a_heading_without_a_notice_below_it_stays() -> None:
+    doc = DropCallsToAction().process(_document([*STORY, "What happens next"]))
+    assert doc.paragraphs == [*STORY, "What happens next"]
