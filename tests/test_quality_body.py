@@ -49,9 +49,19 @@ def test_headline_list_and_trailing_link_block_go(page_html: str) -> None:
         LAST_PARAGRAPH_WITH_LINK,
         "Old town residents take tram plan to court",  # the trailing block of links
         "A new look for the station square, in pictures",
+        # a card whose one link holds headline, date and teaser
+        "TIMETABLE: The harbour ferry will run every forty minutes from November, the operator said, citing falling "
+        "passenger numbers.",
     ]
     assert drop_related_links(paragraphs, tree) == [STORY[0], STORY[1], "- Eleven stops, every six minutes",
                                                     LAST_PARAGRAPH_WITH_LINK]
+
+
+def test_lines_of_a_page_wrapped_in_one_link_stay() -> None:
+    paragraphs = [STORY[0], STORY[1]]
+    tree = load_html(f"<html><body><a href='/story'><p>{STORY[0]}</p><p>{STORY[1]}</p><p>A third paragraph of the "
+                     "story, as long as the others, about the stops and the timetable of the new line.</p></a></body></html>")
+    assert drop_related_links(paragraphs, tree) == paragraphs
 
 
 def test_a_body_of_links_alone_keeps_its_first_line(page_html: str) -> None:

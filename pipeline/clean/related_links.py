@@ -2,7 +2,8 @@
 
 trafilatura keeps a link's text and drops the link, so "Lesen Sie auch: <headline>", "- <headline>" teaser lists
 and the "More from ..." block under the story read like article lines. What gives them away is on the page: the line
-(without a list dash or a short lead label) is the text of one of its links. Such a line goes when it is a list
+(without a list dash or a short lead label) is the text of one of its links, or most of one (the teaser of a
+"You might also like" card whose link holds headline, date and teaser). Such a line goes when it is a list
 item, has a lead label ("ALSO READ:", "Les også:", "MORE :", "FUNDA OLUNYE UDABA LAPHA |"), or belongs to the run of
 link lines that ends the body. A story paragraph with a link in it is mostly not link text and stays, and so does
 a linked subheading inside the story (no dash, no label, not at the end).
@@ -19,6 +20,8 @@ from lxml import etree
 MIN_LINK_WORDS = 3
 # The share of a line's characters one link's text must cover (kicker and headline run together in some cards).
 MIN_LINK_COVERAGE = 0.8
+# The share of a link's text a line inside it must be: the teaser of a card, not a page wrapped in one link.
+MIN_CARD_SHARE = 0.5
 LIST_ITEM_PREFIX = "- "
 # A short lead label before the headline: "Read more:", "À lire aussi :", "Czytaj więcej |".
 _LABEL = re.compile(r"^[^\W\d][^:|]{0,40}?\s*[:|]\s+")
@@ -37,7 +40,13 @@ def link_texts(tree: etree._Element) -> set[str]:
 def _is_link_text(line: str, links: set[str]) -> bool:
     if line in links:
         return True
-    return any(len(link) >= MIN_LINK_COVERAGE * len(line) and link in line for link in links)
+    for link in links:
+        if len(link) >= len(line):  # a teaser card: headline, date and teaser all inside one link
+            if len(line) >= MIN_CARD_SHARE * len(link) and line in link:
+                return True
+        elif len(link) >= MIN_LINK_COVERAGE * len(line) and link in line:
+            return True
+    return False
 
 
 class _LinkLines:
