@@ -12,7 +12,7 @@ from pipeline.artifacts import ArtifactKind
 from pipeline.clean.calls_to_action import DropCallsToAction
 from pipeline.clean.related_links import drop_related_links
 from pipeline.document import Document, Page
-from pipeline.extract import extract_article
+from pipeline.extract import _paragraph_words, extract_article
 
 FIXTURES = Path(__file__).parent / "fixtures" / "quality_body"
 URL = "https://lakeside-gazette.example/news/tram"
@@ -112,3 +112,11 @@ def test_story_lines_that_mention_subscriptions_stay(ending: str) -> None:
 def test_a_heading_without_a_notice_below_it_stays() -> None:
     doc = DropCallsToAction().process(_document([*STORY, "What happens next"]))
     assert doc.paragraphs == [*STORY, "What happens next"]
+
+
+def test_truncation_is_judged_against_the_main_text_block() -> None:
+    story = "".join(f"<p>{line}</p>" for line in STORY)  # 33 words in the article's own block
+    teasers = "".join(f"<li><p>Teaser {n} about another story on the site</p></li>" for n in range(8))  # 8 words each
+    tree = load_html(f"<html><body><article>{story}</article><ul>{teasers}</ul></body></html>")
+    # All <p> words, and those of the block with the most: each teaser has its own parent.
+    assert _paragraph_words(tree) == (33 + 8 * 8, 33)

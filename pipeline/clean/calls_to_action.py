@@ -2,10 +2,10 @@
 
 Sites close an article with lines that address the reader rather than tell the story: "Sign up for our emails",
 "Abonniere den Whatsapp-Kanal von ...", "Il vous reste 57% de cet article à lire. La suite est réservée aux
-abonnés.", "Hat Ihnen dieser Artikel gefallen? Dann unterstützen Sie uns ...", "この記事は会員限定です。". They are
-recognised by the imperative or second-person phrases of such notices in the common languages of news sites, and
-they go from the run of lines that ends the body (with the short heading of their box, "Newsletter: Sport inside"),
-and from anywhere in the body when they are short ("CLICK HERE TO GET THE ... APP", "Sign up for breaking news").
+abonnés.", "Hat Ihnen dieser Artikel gefallen? Dann unterstützen Sie uns ...", "この記事は会員限定です。".
+They are recognised by the imperative or second-person phrases of such notices in the common languages of news
+sites. They go from the run of lines that ends the body (with the short heading of their box, "Newsletter: Sport
+inside"), and from anywhere in the body when they are short ("CLICK HERE TO GET THE ... APP").
 A story sentence that mentions a newsletter or a subscription is told in the third person and stays; "click here"
 is no cue, since stories end with "To read the full report, click here." too.
 """
@@ -18,31 +18,32 @@ from pipeline.artifacts import ArtifactKind, Finding
 from pipeline.document import Document
 from pipeline.steps import DocumentStep
 
+# Each starts at a word boundary (one shared \b: a regex of 60 alternatives that each test it is five times slower).
 _CUES = (
     # English
-    r"\bsign up\b", r"\bsubscribe (?:to|now|today|for|here)\b", r"\bfollow us\b",
-    r"\bfollow [\w.]+ on (?:twitter|x|facebook|instagram|tiktok|linkedin|whatsapp|telegram)\b",
-    r"\bdownload (?:the|our)\b", r"\bget the [\w .-]{1,30} app\b", r"\bpush alerts\b", r"\bin your inbox\b",
-    r"\bget in touch\b", r"\bsupport (?:us|our journalism)\b", r"\bdonate (?:now|today|here)\b",
-    r"\bplease bookmark\b", r"\bbecome a (?:member|subscriber)\b", r"\bgot a (?:story|tip)\b",
+    r"sign up\b", r"subscribe (?:to|now|today|for|here)\b", r"follow us\b",
+    r"follow [\w.]+ on (?:twitter|x|facebook|instagram|tiktok|linkedin|whatsapp|telegram)\b",
+    r"download (?:the|our)\b", r"get the [\w .-]{1,30} app\b", r"push alerts\b", r"in your inbox\b",
+    r"get in touch\b", r"support (?:us|our journalism)\b", r"donate (?:now|today|here)\b",
+    r"please bookmark\b", r"become a (?:member|subscriber)\b", r"got a (?:story|tip)\b",
     # German
-    r"\babonnier(?:e|en sie)\b", r"\bjetzt (?:abonnieren|anmelden|registrieren|melden|spenden)\b",
-    r"\bmelden sie sich\b", r"\bfolgen sie uns\b", r"\bfolgst du\b", r"\bunterstützen sie uns\b",
-    r"\bnewsletter informiert sie\b", r"\bhier (?:geht es zu|entlang)\b", r"\bfehler gefunden\b",
-    r"\bihre meinung ist uns wichtig\b",
+    r"abonnier(?:e|en sie)\b", r"jetzt (?:abonnieren|anmelden|registrieren|melden|spenden)\b",
+    r"melden sie sich\b", r"folgen sie uns\b", r"folgst du\b", r"unterstützen sie uns\b",
+    r"newsletter informiert sie\b", r"hier (?:geht es zu|entlang)\b", r"fehler gefunden\b",
+    r"ihre meinung ist uns wichtig\b",
     # French, Spanish, Italian, Portuguese
-    r"\babonnez-vous\b", r"\binscrivez-vous\b", r"\bsuivez-nous\b", r"\bréservée? aux abonnés\b",
-    r"\bil vous reste \d", r"\bsuscr[íi]bete\b", r"\bs[óo]lo para suscriptores\b", r"\bs[íi]guenos\b",
-    r"\btu suscripci[óo]n\b", r"\babbonati\b", r"\biscriviti\b", r"\bseguici\b", r"\briservat[oa] agli abbonati\b",
-    r"\bassine\b", r"\binscreva-se\b", r"\bsiga-nos\b", r"\bexclusivo para assinantes\b",
+    r"abonnez-vous\b", r"inscrivez-vous\b", r"suivez-nous\b", r"réservée? aux abonnés\b",
+    r"il vous reste \d", r"suscr[íi]bete\b", r"s[óo]lo para suscriptores\b", r"s[íi]guenos\b",
+    r"tu suscripci[óo]n\b", r"abbonati\b", r"iscriviti\b", r"seguici\b", r"riservat[oa] agli abbonati\b",
+    r"assine\b", r"inscreva-se\b", r"siga-nos\b", r"exclusivo para assinantes\b",
     # Dutch, Scandinavian, Polish
-    r"\bword abonnee\b", r"\bvolg ons\b", r"\bschrijf je in\b", r"\bfølg oss\b", r"\bfølg os\b", r"\bföljer oss\b",
-    r"\bbli abonnent\b", r"\bbliv abonnent\b", r"\bprenumerera\b", r"\bzapisz się\b", r"\bzaprenumeruj\b",
-    r"\bobserwuj nas\b",
-    # Japanese, Chinese
-    r"会員限定", r"有料会員", r"会員登録", r"订阅", r"关注我们",
+    r"word abonnee\b", r"volg ons\b", r"schrijf je in\b", r"følg oss\b", r"følg os\b", r"följer oss\b",
+    r"bli abonnent\b", r"bliv abonnent\b", r"prenumerera\b", r"zapisz się\b", r"zaprenumeruj\b",
+    r"obserwuj nas\b",
 )
-_CALL_TO_ACTION = re.compile("|".join(_CUES), re.IGNORECASE)
+# Scripts without spaces between words: no word boundary to anchor on.
+_UNSPACED_CUES = (r"会員限定", r"有料会員", r"会員登録", r"订阅", r"关注我们")  # Japanese, Chinese
+_CALL_TO_ACTION = re.compile(rf"\b(?:{'|'.join(_CUES)})|{'|'.join(_UNSPACED_CUES)}", re.IGNORECASE)
 # A notice this long is an article paragraph that happens to contain a cue.
 MAX_NOTICE_WORDS = 80
 # Above the story's end, only a line this short is taken for a notice box.
