@@ -150,7 +150,7 @@ def default_steps(options: ExtractOptions = ExtractOptions()) -> list[Step]:
     """The per-article path, in order; a re-ordering changes what each rule sees, so keep the comments true."""
     from pipeline.clean.boilerplate import DropSiteBoilerplate
     from pipeline.clean.byline import ExtractBylines
-    from pipeline.clean.calls_to_action import DropCallsToAction
+    from pipeline.clean.end_matter import DropEndMatter
     from pipeline.clean.captions import MoveCaptions
     from pipeline.clean.listing import DropListings
     from pipeline.clean.normalise import NormaliseText
@@ -168,7 +168,7 @@ def default_steps(options: ExtractOptions = ExtractOptions()) -> list[Step]:
         DropSiteBoilerplate(),  # lines repeated across the run's pages of one site
         DropTeaserCopy(),
         MoveCaptions(),
-        DropCallsToAction(),  # after captions and learned boilerplate are out, so the story's end is the last line
+        DropEndMatter(),  # after captions and learned boilerplate are out, so the story's end is the last line
         DropRepeatedParagraphs(),
         DropListings(),
         RequireArticleLength(),  # after cleaning, so boilerplate alone never passes for an article

@@ -9,7 +9,7 @@ import pytest
 from trafilatura.utils import load_html
 
 from pipeline.artifacts import ArtifactKind
-from pipeline.clean.calls_to_action import DropCallsToAction
+from pipeline.clean.end_matter import DropEndMatter
 from pipeline.clean.related_links import drop_related_links
 from pipeline.document import Document, Page
 from pipeline.extract import _paragraph_words, extract_article
@@ -86,13 +86,36 @@ def _document(paragraphs: list[str]) -> Document:
     ["この記事は会員限定です。"],
 ])
 def test_calls_to_action_that_end_the_body_go(notice: list[str]) -> None:
-    doc = DropCallsToAction().process(_document([*STORY, *notice]))
+    doc = DropEndMatter().process(_document([*STORY, *notice]))
     assert doc.paragraphs == STORY
     assert [f.kind for f in doc.findings] == [ArtifactKind.SITE_BOILERPLATE] * len(notice)
 
 
+@pytest.mark.parametrize("credits", [
+    ["With files from The Associated Press"],
+    ["Reporting by Maya Gebeilly in Beirut; Editing by Alex Richardson", "Copyright © 2024 Reuters."],
+    ["—Associated Press writer John Leicester in Paris contributed to this report."],
+    ["Mit Agenturmaterial."],
+    ["Quelle: ntv.de"],
+    ["First published in The Conversation."],
+])
+def test_credit_lines_that_end_the_body_go(credits: list[str]) -> None:
+    doc = DropEndMatter().process(_document([*STORY, *credits]))
+    assert doc.paragraphs == STORY
+
+
+@pytest.mark.parametrize("ending", [
+    "The novel, first published in 1962, is back in the shops this week with a new foreword by the author.",
+    "Copyright lawyers said the ruling would change how newspapers license their archives.",
+    "Her findings, reporting by Anna Weber shows, were first cited in the appendix of the council's study.",
+])
+def test_story_lines_about_publishing_and_copyright_stay(ending: str) -> None:
+    doc = DropEndMatter().process(_document([*STORY, ending]))
+    assert doc.paragraphs == [*STORY, ending]
+
+
 def test_a_short_call_to_action_inside_the_body_goes() -> None:
-    doc = DropCallsToAction().process(_document([STORY[0], "CLICK HERE TO GET THE LAKESIDE GAZETTE APP", STORY[1]]))
+    doc = DropEndMatter().process(_document([STORY[0], "CLICK HERE TO GET THE LAKESIDE GAZETTE APP", STORY[1]]))
     assert doc.paragraphs == STORY
 
 
@@ -104,13 +127,13 @@ def test_a_short_call_to_action_inside_the_body_goes() -> None:
      "why they rejected the tunnel under the market square that the opposition had asked for, click here."),
 ])
 def test_story_lines_that_mention_subscriptions_stay(ending: str) -> None:
-    doc = DropCallsToAction().process(_document([*STORY, ending]))
+    doc = DropEndMatter().process(_document([*STORY, ending]))
     assert doc.paragraphs == [*STORY, ending]
     assert not doc.findings
 
 
 def test_a_heading_without_a_notice_below_it_stays() -> None:
-    doc = DropCallsToAction().process(_document([*STORY, "What happens next"]))
+    doc = DropEndMatter().process(_document([*STORY, "What happens next"]))
     assert doc.paragraphs == [*STORY, "What happens next"]
 
 

@@ -1,13 +1,16 @@
-"""Calls to action under the story: newsletter and app sign-ups, "follow us", paywall and donation notices.
+"""End matter under the story: calls to action, and the credit and copyright lines of the text.
 
 Sites close an article with lines that address the reader rather than tell the story: "Sign up for our emails",
 "Abonniere den Whatsapp-Kanal von ...", "Il vous reste 57% de cet article à lire. La suite est réservée aux
-abonnés.", "Hat Ihnen dieser Artikel gefallen? Dann unterstützen Sie uns ...", "この記事は会員限定です。".
-They are recognised by the imperative or second-person phrases of such notices in the common languages of news
-sites. They go from the run of lines that ends the body (with the short heading of their box, "Newsletter: Sport
-inside"), and from anywhere in the body when they are short ("CLICK HERE TO GET THE ... APP").
-A story sentence that mentions a newsletter or a subscription is told in the third person and stays; "click here"
-is no cue, since stories end with "To read the full report, click here." too.
+abonnés.", "Hat Ihnen dieser Artikel gefallen? Dann unterstützen Sie uns ...", "この記事は会員限定です。"; and with
+the credits of the text: "With files from The Associated Press", "Reporting by ...; Editing by ...", "Mit
+Agenturmaterial.", "Quelle: ntv.de", "Copyright © AFP 2017-2026 ...", "First published in The Conversation.".
+Calls to action are recognised by the imperative or second-person phrases of such notices in the common languages
+of news sites, credits by the words they start with. Both go from the run of lines that ends the body (with the
+short heading of their box, "Newsletter: Sport inside"); a short call to action goes from anywhere in the body
+("CLICK HERE TO GET THE ... APP"). A story sentence that mentions a newsletter or a subscription is told in the
+third person and stays, and so does one that says where a book was first published; "click here" is no cue, since
+stories end with "To read the full report, click here." too.
 """
 
 from __future__ import annotations
@@ -24,8 +27,8 @@ _CUES = (
     r"sign up\b", r"subscribe (?:to|now|today|for|here)\b", r"follow us\b",
     r"follow [\w.]+ on (?:twitter|x|facebook|instagram|tiktok|linkedin|whatsapp|telegram)\b",
     r"download (?:the|our)\b", r"get the [\w .-]{1,30} app\b", r"push alerts\b", r"in your inbox\b",
-    r"get in touch\b", r"support (?:us|our journalism)\b", r"donate (?:now|today|here)\b",
-    r"please bookmark\b", r"become a (?:member|subscriber)\b", r"got a (?:story|tip)\b",
+    r"get in touch\b", r"(?:got|have) a (?:story|tip)\b", r"support (?:us|our journalism)\b", r"donate (?:now|today|here)\b",
+    r"please bookmark\b", r"become a (?:member|subscriber)\b",
     # German
     r"abonnier(?:e|en sie)\b", r"jetzt (?:abonnieren|anmelden|registrieren|melden|spenden)\b",
     r"melden sie sich\b", r"folgen sie uns\b", r"folgst du\b", r"unterstützen sie uns\b",
@@ -44,6 +47,17 @@ _CUES = (
 # Scripts without spaces between words: no word boundary to anchor on.
 _UNSPACED_CUES = (r"会員限定", r"有料会員", r"会員登録", r"订阅", r"关注我们")  # Japanese, Chinese
 _CALL_TO_ACTION = re.compile(rf"\b(?:{'|'.join(_CUES)})|{'|'.join(_UNSPACED_CUES)}", re.IGNORECASE)
+# Credits of the text, by the words they start with (or, for the wire credit, end with).
+_CREDIT = re.compile(
+    r"^[\W_]*(?:with files from|with (?:additional )?report(?:ing|s) (?:by|from)|additional reporting|reporting by|"
+    r"mit (?:agentur)?material|(?:quelle|kilde|källa|fuente|fonte|źródło)\s*:|©|"
+    r"copyright\s*(?:©|ⓒ|\(c\)|@|\d{4})|"
+    r"(?:this (?:article|story) was )?(?:first|originally) published\b|dieser artikel ist zuerst\b|"
+    r"(?:redaktion|übersetzung|schlussredaktion|faktencheck|mitarbeit)\s*:)"
+    r"|\bcontributed to this (?:report|story|article)\b|\ball rights reserved\b",
+    re.IGNORECASE,
+)
+MAX_CREDIT_WORDS = 40
 # A notice this long is an article paragraph that happens to contain a cue.
 MAX_NOTICE_WORDS = 80
 # Above the story's end, only a line this short is taken for a notice box.
@@ -56,17 +70,21 @@ def is_call_to_action(line: str, max_words: int = MAX_NOTICE_WORDS) -> bool:
     return len(line.split()) <= max_words and _CALL_TO_ACTION.search(line) is not None
 
 
+def is_credit(line: str) -> bool:
+    return len(line.split()) <= MAX_CREDIT_WORDS and _CREDIT.search(line) is not None
+
+
 def _is_heading(line: str) -> bool:
     return len(line.split()) <= MAX_HEADING_WORDS and not line.rstrip().endswith((".", "!", "?", "。"))
 
 
-def trailing_notices(paragraphs: list[str]) -> int:
-    """How many lines at the end of the body are calls to action or the headings of their boxes."""
+def trailing_end_matter(paragraphs: list[str]) -> int:
+    """How many lines at the end of the body are calls to action, credits or the headings of notice boxes."""
     start = len(paragraphs)
     found_notice = False
     while start > 1:
         line = paragraphs[start - 1]
-        if is_call_to_action(line):
+        if is_call_to_action(line) or is_credit(line):
             found_notice = True
         elif not (found_notice and _is_heading(line)):  # a heading goes only with a notice below it
             break
@@ -74,11 +92,11 @@ def trailing_notices(paragraphs: list[str]) -> int:
     return len(paragraphs) - start
 
 
-class DropCallsToAction(DocumentStep):
-    name = "calls_to_action"
+class DropEndMatter(DocumentStep):
+    name = "end_matter"
 
     def process(self, doc: Document) -> Document:
-        end = len(doc.paragraphs) - trailing_notices(doc.paragraphs)
+        end = len(doc.paragraphs) - trailing_end_matter(doc.paragraphs)
         kept: list[str] = []
         for index, line in enumerate(doc.paragraphs):
             if index >= end or is_call_to_action(line, MAX_INLINE_NOTICE_WORDS):
