@@ -150,8 +150,8 @@ def default_steps(options: ExtractOptions = ExtractOptions()) -> list[Step]:
     """The per-article path, in order; a re-ordering changes what each rule sees, so keep the comments true."""
     from pipeline.clean.boilerplate import DropSiteBoilerplate
     from pipeline.clean.byline import ExtractBylines
-    from pipeline.clean.end_matter import DropEndMatter
     from pipeline.clean.captions import MoveCaptions
+    from pipeline.clean.end_matter import DropEndMatter
     from pipeline.clean.listing import DropListings
     from pipeline.clean.normalise import NormaliseText
     from pipeline.clean.repetition import DropRepeatedParagraphs
