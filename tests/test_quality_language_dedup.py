@@ -1,5 +1,5 @@
-"""Language detection (abstains on short text, uses the declared language between close candidates),
-near-duplicate marking, decoding of mislabelled pages, and the process pool's deterministic order."""
+"""Near-duplicate marking, decoding of mislabelled pages, and the process pool's deterministic order (language
+detection is tested in test_language.py)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ from collections import Counter
 from pipeline.decode import decode_html
 from pipeline.dedup import MarkDuplicates
 from pipeline.document import Document, Page
-from pipeline.language import declared_language, detect_language
 from pipeline.parallel import segments
 from pipeline.steps import DecodeHtml, default_steps, run_steps
 
@@ -18,18 +17,6 @@ STORY = ("The city council approved a new budget on Monday that raises spending 
          "while cutting the cost of administration, after a debate that lasted well into the night and ended "
          "with a narrow vote of twenty-one to nineteen. The mayor said the plan would be reviewed in the autumn "
          "when the figures for the first half of the year are known, and that no service would be closed.")
-
-
-def test_languages_of_documents_and_abstention() -> None:
-    assert detect_language(STORY)[0] == "en"
-    assert detect_language("La ciutat ha aprovat el pressupost per a l'any vinent després d'un llarg debat.")[0] == "ca"
-    assert detect_language("OK 12") == (None, None)  # too short to judge: no guess
-
-
-def test_declared_language_tags() -> None:
-    assert declared_language("pt-BR") == "pt"
-    assert declared_language("nb_NO") == "no"
-    assert declared_language("{{lang}}") is None
 
 
 def _doc(n: int, text: str) -> Document:
