@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pipeline.artifacts import ArtifactKind, Finding
-from pipeline.clean.text import normalise, repair
+from pipeline.clean.text import needs_repair, normalise, repair
 from pipeline.document import Document
 from pipeline.steps import DocumentStep
 
@@ -14,9 +14,10 @@ class NormaliseText(DocumentStep):
     def process(self, doc: Document) -> Document:
         paragraphs: list[str] = []
         for paragraph in doc.paragraphs:
-            fixed = repair(paragraph)
-            if fixed != normalise(paragraph):
+            fixed = normalise(paragraph)
+            if needs_repair(paragraph) and (repaired := repair(paragraph)) != fixed:
                 doc.findings.append(Finding(ArtifactKind.MOJIBAKE, paragraph[:200]))
+                fixed = repaired
             if fixed:
                 paragraphs.append(fixed)
         if doc.title:

@@ -34,8 +34,11 @@ def normalise(text: str) -> str:
     return squash_spaces(unicodedata.normalize("NFC", text))
 
 
+def needs_repair(text: str) -> bool:
+    """Whether ftfy has anything to do on ``text`` (most text has nothing: its passes are then skipped)."""
+    return bool(_FTFY_TARGETS.search(text)) or (not text.isascii() and is_bad(text))
+
+
 def repair(text: str) -> str:
     """Undo mojibake (UTF-8 read as a legacy charset, and the like), then normalise."""
-    if not _FTFY_TARGETS.search(text) and (text.isascii() or not is_bad(text)):  # nothing for ftfy to do: skip its passes
-        return normalise(text)
-    return normalise(ftfy.fix_text(text, _FTFY))
+    return normalise(ftfy.fix_text(text, _FTFY) if needs_repair(text) else text)
