@@ -11,8 +11,9 @@ cascade on most pages at two thirds of the cost; only when it is far too short, 
 the ``<p>`` elements of the page's main text block (the parent holding most paragraph words), or more than twice those
 of all its ``<p>`` elements, does the full cascade run (measured in ``make eval``: it rescues the pages the fast pass
 truncates). Measured against all of a page's paragraphs (teasers, other stories, footers), a complete body looked
-truncated on one page in ten, and the re-run there cost time and on some pages took in a second story. Lines that are
-the text of the page's links to other stories go here, where the links are known (:mod:`pipeline.clean.related_links`).
+truncated on one page in ten, and the re-run there cost time and on some pages took in a second story. Two rules need
+the tree and run here: blocks that continue a story split by ads are appended (:mod:`pipeline.clean.continuation`), and
+lines that are the text of the page's links to other stories go (:mod:`pipeline.clean.related_links`).
 """
 
 from __future__ import annotations
@@ -20,7 +21,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from collections import Counter
 from dataclasses import dataclass
 from urllib.parse import urldefrag, urljoin
 
@@ -36,6 +36,7 @@ from trafilatura.settings import Document as TrafilaturaMetadata, set_date_param
 from trafilatura.utils import load_html
 
 from pipeline.bylines import names_in_byline_block, split_authors
+from pipeline.clean.continuation import continuation_paragraphs, paragraph_blocks
 from pipeline.clean.related_links import drop_related_links
 from pipeline.clean.title import site_keys, strip_site_suffix
 
@@ -239,24 +240,17 @@ def _page_date(tree: etree._Element, url: str) -> dt.datetime | None:
     return parse_timestamp(day) if day else None
 
 
-def _paragraph_words(tree: etree._Element) -> tuple[int, int]:
-    """Words in the page's ``<p>`` elements, and in those of its main text block (the parent holding the most)."""
-    by_parent: Counter[etree._Element] = Counter()
-    for paragraph in tree.iter("p"):
-        by_parent[paragraph.getparent()] += len(_WORD.findall(paragraph.text_content()))
-    return sum(by_parent.values()), max(by_parent.values(), default=0)
-
-
 def _body(tree: etree._Element, url: str, options: ExtractOptions) -> str:
     text = options.body(tree, url, fast=True)
     words = len(_WORD.findall(text))
-    in_paragraphs, in_main_block = _paragraph_words(tree)
+    blocks = paragraph_blocks(tree)
+    in_paragraphs, in_main_block = sum(blocks.values()), max(blocks.values(), default=0)
     covered = MIN_PARAGRAPH_COVERAGE * in_main_block <= words <= MAX_PARAGRAPH_COVERAGE * in_paragraphs
     if words < MIN_BODY_WORDS or not covered:
         text = options.body(tree, url, fast=False) or text
     if len(_WORD.findall(text)) < MIN_BODY_WORDS:
         text = _fallback_body(tree, url, options) or text
-    return text
+    return "\n".join([text, *continuation_paragraphs(blocks, text)])
 
 
 def _fallback_body(tree: etree._Element, url: str, options: ExtractOptions) -> str:

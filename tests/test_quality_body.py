@@ -9,10 +9,11 @@ import pytest
 from trafilatura.utils import load_html
 
 from pipeline.artifacts import ArtifactKind
+from pipeline.clean.continuation import continuation_paragraphs, paragraph_blocks
 from pipeline.clean.end_matter import DropEndMatter
 from pipeline.clean.related_links import drop_related_links
 from pipeline.document import Document, Page
-from pipeline.extract import _paragraph_words, extract_article
+from pipeline.extract import extract_article
 
 FIXTURES = Path(__file__).parent / "fixtures" / "quality_body"
 URL = "https://lakeside-gazette.example/news/tram"
@@ -59,8 +60,8 @@ def test_headline_list_and_trailing_link_block_go(page_html: str) -> None:
 
 def test_lines_of_a_page_wrapped_in_one_link_stay() -> None:
     paragraphs = [STORY[0], STORY[1]]
-    tree = load_html(f"<html><body><a href='/story'><p>{STORY[0]}</p><p>{STORY[1]}</p><p>A third paragraph of the "
-                     "story, as long as the others, about the stops and the timetable of the new line.</p></a></body></html>")
+    third = "A third paragraph of the story, as long as the others, about the stops and the timetable of the new line."
+    tree = load_html(f"<html><body><a href='/story'><p>{STORY[0]}</p><p>{STORY[1]}</p><p>{third}</p></a></body></html>")
     assert drop_related_links(paragraphs, tree) == paragraphs
 
 
@@ -141,5 +142,39 @@ def test_truncation_is_judged_against_the_main_text_block() -> None:
     story = "".join(f"<p>{line}</p>" for line in STORY)  # 33 words in the article's own block
     teasers = "".join(f"<li><p>Teaser {n} about another story on the site</p></li>" for n in range(8))  # 8 words each
     tree = load_html(f"<html><body><article>{story}</article><ul>{teasers}</ul></body></html>")
-    # All <p> words, and those of the block with the most: each teaser has its own parent.
-    assert _paragraph_words(tree) == (33 + 8 * 8, 33)
+    # Each teaser has its own parent: the article's block is the one with the most words.
+    blocks = paragraph_blocks(tree)
+    assert (sum(blocks.values()), max(blocks.values())) == (33 + 8 * 8, 33)
+
+
+SPLIT_STORY = """<html><body><article>
+<div class="story-body"><p>{first}</p><p>{second}</p></div>
+<div class="ad-slot"><p>Advertisement</p></div>
+<div class="story-body"><h2>What comes next</h2><p>{third}</p><p>{fourth}</p></div>
+<div class="story-body"><p>Photo: Lakeside Gazette</p></div>
+<div class="teasers"><p>{teaser}</p></div>
+</article></body></html>"""
+SPLIT_LINES = {
+    "first": "The city council voted on Tuesday evening to build a tram line from the central station to the harbour, "
+             "ending a debate that has divided the town for almost a decade and cost two mayors their majority.",
+    "second": "Construction is expected to start next spring and to last three years, the transport department said.",
+    "third": "The line will have eleven stops and run every six minutes at peak times, and the old town, which fought "
+             "the plan in court, will get two of the stops after the council changed the route in the summer.",
+    "fourth": "Residents said they would consider the decision before deciding whether to appeal it.",
+    "teaser": "Harbour bridge reopens after two years of repairs, and the ferry timetable changes for the winter season "
+              "as the operator cuts two of the evening crossings because of falling passenger numbers.",
+}
+
+
+def test_story_split_by_an_ad_continues_with_its_second_block_only() -> None:
+    tree = load_html(SPLIT_STORY.format(**SPLIT_LINES))
+    extracted = f"{SPLIT_LINES['first']}\n{SPLIT_LINES['second']}"  # an extraction that stopped at the ad
+    assert continuation_paragraphs(paragraph_blocks(tree), extracted) == [
+        "What comes next", SPLIT_LINES["third"], SPLIT_LINES["fourth"]]  # not the credit block, not the teasers
+
+
+def test_nothing_is_appended_when_the_extraction_has_the_whole_story_or_another_block() -> None:
+    tree = load_html(SPLIT_STORY.format(**SPLIT_LINES))
+    whole = "\n".join(SPLIT_LINES[key] for key in ("first", "second", "third", "fourth"))
+    assert continuation_paragraphs(paragraph_blocks(tree), whole) == []
+    assert continuation_paragraphs(paragraph_blocks(tree), SPLIT_LINES["teaser"]) == []
