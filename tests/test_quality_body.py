@@ -85,6 +85,8 @@ def _document(paragraphs: list[str]) -> Document:
      "Hat Ihnen dieser Artikel gefallen? Dann unterstützen Sie uns bitte mit einer Spende."],
     ["Newsletter: Sport inside", "Suscríbete y recibe cada lunes las mejores historias de la semana."],
     ["この記事は会員限定です。"],
+    ["Follow the Lakeside Gazette on Google News to get our stories in your feed."],
+    ["Genau das ist unser Ziel: gut gemachter Journalismus. Sie können das unterstützen."],
 ])
 def test_calls_to_action_that_end_the_body_go(notice: list[str]) -> None:
     doc = DropEndMatter().process(_document([*STORY, *notice]))

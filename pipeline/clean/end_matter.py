@@ -25,13 +25,15 @@ from pipeline.steps import DocumentStep
 _CUES = (
     # English
     r"sign up\b", r"subscribe (?:to|now|today|for|here)\b", r"follow us\b",
-    r"follow [\w.]+ on (?:twitter|x|facebook|instagram|tiktok|linkedin|whatsapp|telegram)\b",
+    r"follow (?:[\w.]+ ){1,3}on (?:twitter|x|facebook|instagram|tiktok|linkedin|whatsapp|telegram|google news)\b",
+    r"stay informed with\b", r"you can support (?:us|our)\b",
     r"download (?:the|our)\b", r"get the [\w .-]{1,30} app\b", r"push alerts\b", r"in your inbox\b",
     r"get in touch\b", r"(?:got|have) a (?:story|tip)\b", r"support (?:us|our journalism)\b", r"donate (?:now|today|here)\b",
     r"please bookmark\b", r"become a (?:member|subscriber)\b",
     # German
     r"abonnier(?:e|en sie)\b", r"jetzt (?:abonnieren|anmelden|registrieren|melden|spenden)\b",
     r"melden sie sich\b", r"folgen sie uns\b", r"folgst du\b", r"unterstützen sie uns\b",
+    r"sie können (?:uns|das) unterstützen\b",
     r"newsletter informiert sie\b", r"hier (?:geht es zu|entlang)\b", r"fehler gefunden\b",
     r"ihre meinung ist uns wichtig\b",
     # French, Spanish, Italian, Portuguese
