@@ -54,14 +54,16 @@ _WORD = re.compile(r"\w+")
 
 
 # Comment threads and "more on this site" boxes, by the words sites put in their class or id in many languages
-# (trafilatura's own lists are mostly English). A container holding the title or half the page's paragraphs is
-# never pruned: "kommentar" or "commentary" may also name an opinion article itself.
+# (trafilatura's own lists are mostly English), and embedded social posts (a third party's text, quoted by the
+# platform's embed code). A container holding the title or half the page's paragraphs is never pruned: "kommentar"
+# or "commentary" may also name an opinion article itself.
 _NOISE_MARKERS = ("comment", "kommentar", "commentaire", "comentario", "commento", "komentar", "коммент",
                   "reaction", "réaction", "reacties", "disqus", "leserbrief", "more-box", "related", "relacionad",
                   "correlat", "mehr-zum-thema", "lire-aussi", "leer-mas", "see-also", "recommend", "most-read",
-                  "meistgelesen", "also-read", "read-more")
+                  "meistgelesen", "also-read", "read-more",
+                  "twitter-tweet", "instagram-media", "tiktok-embed", "bluesky-embed", "reddit-embed", "threads-post")
 _NOISE_CLASS = re.compile("|".join(re.escape(m) for m in _NOISE_MARKERS))
-_NOISE_TAGS = ("div", "section", "aside", "ul", "ol", "footer", "li")
+_NOISE_TAGS = ("div", "section", "aside", "ul", "ol", "footer", "li", "blockquote")
 
 
 def prune_noise(tree: lxml.html.HtmlElement) -> None:

@@ -180,3 +180,18 @@ def test_nothing_is_appended_when_the_extraction_has_the_whole_story_or_another_
     whole = "\n".join(SPLIT_LINES[key] for key in ("first", "second", "third", "fourth"))
     assert continuation_paragraphs(paragraph_blocks(tree), whole) == []
     assert continuation_paragraphs(paragraph_blocks(tree), SPLIT_LINES["teaser"]) == []
+
+
+def test_embedded_social_post_goes_and_a_quotation_stays() -> None:
+    quotation = "We will not stop until the tram reaches the harbour, the mayor told the council on Tuesday evening."
+    tweet = "Huge crowds at the town hall tonight, nobody expected this many people to turn up for a tram vote"
+    paragraphs = "".join(f"<p>{line}</p>" for line in (*STORY, LAST_PARAGRAPH_WITH_LINK))
+    html = (f"<html><body><article><h1>Council approves tram line</h1>{paragraphs}"
+            f"<blockquote><p>{quotation}</p></blockquote>"
+            f'<blockquote class="twitter-tweet"><p lang="en">{tweet}</p>&mdash; Lakeside Watch (@lakewatch) '
+            f"May 1, 2024</blockquote>{paragraphs}</article></body></html>")
+    extracted = extract_article(html, URL)
+    assert extracted is not None
+    text = "\n".join(extracted.paragraphs)
+    assert quotation in text
+    assert "Huge crowds" not in text and "@lakewatch" not in text
