@@ -268,6 +268,14 @@ def split_paragraphs(text: str | None) -> list[str]:
     return [line.strip() for line in (text or "").split("\n") if line.strip()]
 
 
+def _without_headline(paragraphs: list[str], tree: etree._Element) -> list[str]:
+    """The body without a first line that is the text of one of the page's ``<h1>``: the headline is the title's."""
+    first = " ".join(paragraphs[0].split()) if paragraphs else ""
+    if any(" ".join(h1.text_content().split()) == first for h1 in tree.iter("h1")):
+        return paragraphs[1:]
+    return paragraphs
+
+
 def extract_article(html: str, url: str, options: ExtractOptions = ExtractOptions()) -> Extracted | None:
     """Body and metadata of one page, or None when it has no HTML tree or no body."""
     # trafilatura's own loader (it repairs faulty markup its extractor is tuned on); it copies the tree it is given.
@@ -290,6 +298,6 @@ def extract_article(html: str, url: str, options: ExtractOptions = ExtractOption
         description=(metadata.description or "").strip() or None,
         authors=split_authors(metadata.author) or _byline_authors(tree),
         published_at=_page_date(tree, url),
-        paragraphs=drop_related_links(split_paragraphs(text), tree),
+        paragraphs=drop_related_links(_without_headline(split_paragraphs(text), tree), tree),
         html_lang=_html_lang(tree),
     )

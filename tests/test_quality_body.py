@@ -195,3 +195,11 @@ def test_embedded_social_post_goes_and_a_quotation_stays() -> None:
     text = "\n".join(extracted.paragraphs)
     assert quotation in text
     assert "Huge crowds" not in text and "@lakewatch" not in text
+
+
+def test_headline_repeated_as_first_line_goes_and_stays_the_title(page_html: str) -> None:
+    extracted = extract_article(page_html, URL)
+    assert extracted is not None
+    assert extracted.title == "Council approves new tram line to the harbour"
+    assert extracted.paragraphs[0].startswith("The city council voted on Tuesday evening")
+    assert "What the new line will cost the city" in extracted.paragraphs  # an <h2> of the story stays
