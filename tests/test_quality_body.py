@@ -87,14 +87,7 @@ def _document(paragraphs: list[str]) -> Document:
     ["この記事は会員限定です。"],
     ["Follow the Lakeside Gazette on Google News to get our stories in your feed."],
     ["Genau das ist unser Ziel: gut gemachter Journalismus. Sie können das unterstützen."],
-])
-def test_calls_to_action_that_end_the_body_go(notice: list[str]) -> None:
-    doc = DropEndMatter().process(_document([*STORY, *notice]))
-    assert doc.paragraphs == STORY
-    assert [f.kind for f in doc.findings] == [ArtifactKind.SITE_BOILERPLATE] * len(notice)
-
-
-@pytest.mark.parametrize("credits", [
+    # credits of the text
     ["With files from The Associated Press"],
     ["Reporting by Maya Gebeilly in Beirut; Editing by Alex Richardson", "Copyright © 2024 Reuters."],
     ["—Associated Press writer John Leicester in Paris contributed to this report."],
@@ -102,9 +95,10 @@ def test_calls_to_action_that_end_the_body_go(notice: list[str]) -> None:
     ["Quelle: ntv.de"],
     ["First published in The Conversation."],
 ])
-def test_credit_lines_that_end_the_body_go(credits: list[str]) -> None:
-    doc = DropEndMatter().process(_document([*STORY, *credits]))
+def test_calls_to_action_and_credits_that_end_the_body_go(notice: list[str]) -> None:
+    doc = DropEndMatter().process(_document([*STORY, *notice]))
     assert doc.paragraphs == STORY
+    assert [f.kind for f in doc.findings] == [ArtifactKind.SITE_BOILERPLATE] * len(notice)
 
 
 @pytest.mark.parametrize("ending", [
