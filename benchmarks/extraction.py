@@ -4,8 +4,8 @@ Pages: the fundus development pages when ../shared/devdata is present, else the 
 their own URL (canonical hints removed) and a per-copy marker in every paragraph, so cross-page rules and the
 writes see distinct articles. Each size is written to a WARC and run through :func:`pipeline.runner.run_source`
 (the real path, Parquet included), the first size with one and with two processes, next to bare
-``trafilatura.extract`` over the same pages on one core. The models are loaded before the timed runs, and the time
-that takes is printed on its own. Memory is the peak
+``trafilatura.extract`` over the same pages on one core. Each run is a fresh process, as a scheduled task is; it loads the models before
+its timed run, and its whole process tree counts in the peak. Memory is the peak
 of the summed PSS of the process tree (shared pages counted once), sampled every second from
 ``/proc/<pid>/smaps_rollup`` (cheap enough not to slow the run it measures). The WARCs are written uncompressed:
 warcio gzips each record at level 9 (~18 s per 1,000 pages), which would add minutes to the 10,000-page size.
@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import gzip
 import io
+import multiprocessing
 import re
 import tempfile
 import threading
@@ -81,18 +82,22 @@ def pss_bytes(pid: int) -> int:
 
 
 class PeakMemory:
-    """Peak summed PSS of this process and its children while the block runs."""
+    """Peak summed PSS of a process (default: this one) and its children while the block runs."""
 
     INTERVAL_SECONDS = 1.0
 
-    def __init__(self) -> None:
+    def __init__(self, pid: int | None = None) -> None:
+        self.pid = pid
         self.peak = 0
         self._stop = threading.Event()
 
     def _sample(self) -> None:
-        me = psutil.Process()
+        root = psutil.Process(self.pid)
         while not self._stop.wait(self.INTERVAL_SECONDS):
-            pids = [me.pid, *(child.pid for child in me.children(recursive=True))]
+            try:
+                pids = [root.pid, *(child.pid for child in root.children(recursive=True))]
+            except psutil.NoSuchProcess:
+                return
             self.peak = max(self.peak, sum(pss_bytes(pid) for pid in pids))
 
     def __enter__(self) -> "PeakMemory":
@@ -113,15 +118,31 @@ def bare_rate(pages: list[tuple[str, bytes]], size: int) -> float:
     return size / (time.perf_counter() - start)
 
 
-def pipeline_run(warc: Path, processes: int, work: Path) -> tuple[float, int, int]:
+def _timed_run(warc: Path, processes: int, data_dir: Path, results: multiprocessing.Queue) -> None:
+    """In a fresh process, as a scheduled run is: load the models, then time the run alone."""
+    for step in default_steps():
+        if isinstance(step, DocumentStep):
+            step.warm_up()
     config = SourcesConfig(sources=(WarcSource(name="bench", kind="warc", paths=(str(warc),)),))
-    with PeakMemory() as memory:
-        start = time.perf_counter()
-        result = run_source(config, "bench", DAY, work / f"data-{processes}-{warc.stem}", processes=processes)
-        seconds = time.perf_counter() - start
-    if result.error:
-        raise RuntimeError(result.error)
-    return result.counts.get("warc_responses", 0) / seconds, result.articles, memory.peak
+    start = time.perf_counter()
+    result = run_source(config, "bench", DAY, data_dir, processes=processes)
+    seconds = time.perf_counter() - start
+    results.put((result.counts.get("warc_responses", 0) / seconds, result.articles, result.error))
+
+
+def pipeline_run(warc: Path, processes: int, work: Path) -> tuple[float, int, int]:
+    """(pages/s, articles, peak PSS of the run's process tree): each run in its own process, so that no run inherits
+    the memory another one left behind."""
+    context = multiprocessing.get_context("spawn")
+    results = context.Queue()
+    child = context.Process(target=_timed_run, args=(warc, processes, work / f"data-{processes}-{warc.stem}", results))
+    child.start()
+    with PeakMemory(child.pid) as memory:
+        speed, articles, error = results.get()
+        child.join()
+    if error:
+        raise RuntimeError(error)
+    return speed, articles, memory.peak
 
 
 def main(quick: bool = False) -> None:
@@ -133,12 +154,8 @@ def main(quick: bool = False) -> None:
     print(f"{len(pages)} distinct pages, repeated with per-copy markers; sizes {sizes}")
     rate = bare_rate(pages, sizes[0])
     print(f"bare trafilatura.extract, 1 process: {rate:.1f} pages/s")
-    start = time.perf_counter()
-    for step in default_steps():
-        if isinstance(step, DocumentStep):
-            step.warm_up()
-    print(f"models and data loaded once per process in {time.perf_counter() - start:.1f} s (not in the rates below, "
-          "as trafilatura's imports are not in bare's)")
+    print("each run below is a fresh process that loads the models first (not timed, as trafilatura's imports are "
+          "not in bare's rate; its memory is in the peak)")
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         for size in sizes:
