@@ -2,11 +2,14 @@
 
 A finding says what fired (``kind``), on what (``evidence``: the line or span), and how much it counts towards
 "machine-translated" (``weight``, from the weights data file; 0 for pure cleaning evidence). Kinds are grouped in
-families: scoring caps each family, so one site template cannot count several times.
+families: scoring caps each family, so one site template cannot count several times. Every line a rule removes from
+the body is a finding, so an analyst can see why it is gone; the removals that say nothing about translation (links
+to other stories, calls to action) are in the ``REMOVAL`` family, which never counts.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -17,6 +20,7 @@ class Family(StrEnum):
     LAYOUT = "layout"  # how the page was assembled (teaser pasted twice, credits)
     LINGUISTIC = "linguistic"  # the language of the text itself
     NOISE = "noise"  # weak signals also common in native text
+    REMOVAL = "removal"  # lines that are not the story, on any site; never evidence of translation
 
 
 class ArtifactKind(StrEnum):
@@ -32,6 +36,10 @@ class ArtifactKind(StrEnum):
     LITERAL_IDIOM = "literal_idiom"
     MOJIBAKE = "mojibake"
     REPETITION = "repetition"
+    RELATED_LINK = "related_link"  # the text of a link to another story
+    HEADLINE_REPEAT = "headline_repeat"  # a first body line that repeats the page's <h1>
+    CALL_TO_ACTION = "call_to_action"  # a notice addressing the reader: sign up, subscribe, follow, donate
+    TEXT_CREDIT = "text_credit"  # a credit or copyright line of the text: "Reporting by ...", "Mit Agenturmaterial"
 
 
 FAMILY: dict[ArtifactKind, Family] = {
@@ -47,7 +55,15 @@ FAMILY: dict[ArtifactKind, Family] = {
     ArtifactKind.LITERAL_IDIOM: Family.LINGUISTIC,
     ArtifactKind.MOJIBAKE: Family.NOISE,
     ArtifactKind.REPETITION: Family.NOISE,
+    ArtifactKind.RELATED_LINK: Family.REMOVAL,
+    ArtifactKind.HEADLINE_REPEAT: Family.REMOVAL,
+    ArtifactKind.CALL_TO_ACTION: Family.REMOVAL,
+    ArtifactKind.TEXT_CREDIT: Family.REMOVAL,
 }
+# Families whose findings only explain a removal: the weights file must give their kinds weight 0 and them cap 0.
+UNWEIGHED_FAMILIES = frozenset({Family.REMOVAL})
+# Evidence is cut to this many characters: enough to recognise the line, short enough for the dataset row.
+MAX_EVIDENCE_CHARS = 200
 
 
 @dataclass(frozen=True)
@@ -56,5 +72,23 @@ class Finding:
     evidence: str
     weight: float = 0.0
 
+    @classmethod
+    def removed(cls, kind: ArtifactKind, line: str) -> Finding:
+        """The record of a line a rule removed from the body (evidence cut to ``MAX_EVIDENCE_CHARS``)."""
+        return cls(kind, line[:MAX_EVIDENCE_CHARS])
+
     def to_row(self) -> dict[str, object]:
         return {"kind": str(self.kind), "evidence": self.evidence, "weight": self.weight}
+
+
+def remove_lines(lines: list[str], kind_of: Callable[[int, str], ArtifactKind | None]) -> tuple[list[str], list[Finding]]:
+    """The lines to which ``kind_of(index, line)`` gives no kind, and a finding of its kind for each of the others:
+    how a cleaning rule removes lines and keeps the record."""
+    kept: list[str] = []
+    findings: list[Finding] = []
+    for index, line in enumerate(lines):
+        if (kind := kind_of(index, line)) is None:
+            kept.append(line)
+        else:
+            findings.append(Finding.removed(kind, line))
+    return kept, findings

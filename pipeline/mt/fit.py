@@ -17,20 +17,22 @@ from pathlib import Path
 import numpy as np
 import yaml
 
-from pipeline.artifacts import FAMILY, ArtifactKind, Family
+from pipeline.artifacts import FAMILY, UNWEIGHED_FAMILIES, ArtifactKind, Family
 from pipeline.errors import PipelineError
 from pipeline.mt.resources import DATA_DIR, weights
 
 MAX_COUNT = 3
-KINDS = tuple(ArtifactKind)
+# The kinds that may count towards translation; removals of other families keep weight 0 (the file requires it).
+KINDS = tuple(kind for kind in ArtifactKind if FAMILY[kind] not in UNWEIGHED_FAMILIES)
 
 
 def features(artifacts: list[tuple[str, float]]) -> list[float]:
-    """Per-kind counts of (kind, weight) findings; template lines that scored 0 (no known aggregator) are left out."""
+    """Per-kind counts of (kind, weight) findings; removals and template lines that scored 0 (no known aggregator) are
+    left out."""
     counts = {kind: 0 for kind in KINDS}
     for name, weight in artifacts:
         kind = ArtifactKind(name)
-        if FAMILY[kind] is not Family.TEMPLATE or weight > 0:
+        if kind in counts and (FAMILY[kind] is not Family.TEMPLATE or weight > 0):
             counts[kind] += 1
     return [float(min(counts[kind], MAX_COUNT)) for kind in KINDS]
 
@@ -86,7 +88,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     current = weights().model_dump(mode="json")
     current["bias"] = round(bias, 3)
-    current["weights"] = {str(kind): round(float(value), 3) for kind, value in zip(KINDS, w)}
+    fitted = {str(kind): round(float(value), 3) for kind, value in zip(KINDS, w)}
+    current["weights"] = {str(kind): fitted.get(str(kind), 0.0) for kind in ArtifactKind}
     text = yaml.safe_dump(current, sort_keys=False)
     print(f"# fitted on {len(y)} articles ({int(y.sum())} machine-translated), l2={args.l2}", file=sys.stderr)
     if args.out:

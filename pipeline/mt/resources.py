@@ -15,7 +15,7 @@ from typing import TypeVar
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from pipeline.artifacts import ArtifactKind, Family
+from pipeline.artifacts import FAMILY, UNWEIGHED_FAMILIES, ArtifactKind, Family
 from pipeline.errors import ConfigError
 
 DATA_DIR = Path(__file__).resolve().parents[1] / "data"
@@ -113,11 +113,13 @@ class Weights(_Frozen):
     @field_validator("weights")
     @classmethod
     def _every_kind(cls, weights: dict[ArtifactKind, float]) -> dict[ArtifactKind, float]:
+        _require_zero({k: w for k, w in weights.items() if FAMILY[k] in UNWEIGHED_FAMILIES}, "weight of kind")
         return _require_every(ArtifactKind, weights, "weight for kind")
 
     @field_validator("family_caps")
     @classmethod
     def _every_family(cls, caps: dict[Family, float]) -> dict[Family, float]:
+        _require_zero({f: cap for f, cap in caps.items() if f in UNWEIGHED_FAMILIES}, "cap of family")
         return _require_every(Family, caps, "cap for family")
 
 
@@ -126,6 +128,13 @@ def _require_every(members: type[StrEnum], mapping: dict, what: str) -> dict:
     if missing:
         raise ValueError(f"no {what}(s): {', '.join(missing)}")
     return mapping
+
+
+def _require_zero(values: dict, what: str) -> None:
+    """Removals that say nothing about translation (``UNWEIGHED_FAMILIES``) must never count towards it."""
+    for member, value in values.items():
+        if value != 0:
+            raise ValueError(f"{what} {member} must be 0: it only records a removal, never evidence of translation")
 
 
 Model = TypeVar("Model", bound=BaseModel)

@@ -8,7 +8,7 @@ come from the cleaning steps that repair them (``pipeline.clean``); here they on
 
 from __future__ import annotations
 
-from pipeline.artifacts import ArtifactKind, Finding
+from pipeline.artifacts import FAMILY, UNWEIGHED_FAMILIES, ArtifactKind, Finding
 from pipeline.document import Document
 from pipeline.extract import registered_domain
 from pipeline.mt.credits import detect_mangled_credits
@@ -64,11 +64,15 @@ def _detect(doc: Document) -> list[Finding]:
 
 
 def _merge(earlier: list[Finding], new: list[Finding]) -> list[Finding]:
-    """Earlier findings (template, cleaning) first; new ones only for evidence not yet reported, capped per kind."""
+    """Earlier findings (template, cleaning) first; new ones only for evidence not yet reported, capped per kind.
+    Removals that never count (``UNWEIGHED_FAMILIES``) all stay: each explains a line that is gone."""
     merged: list[Finding] = []
     seen: set[tuple[ArtifactKind, str]] = set()
     per_kind: dict[ArtifactKind, int] = {}
     for finding in [*earlier, *new]:
+        if FAMILY[finding.kind] in UNWEIGHED_FAMILIES:
+            merged.append(finding)
+            continue
         key = (finding.kind, finding.evidence)
         if key in seen or per_kind.get(finding.kind, 0) >= MAX_FINDINGS_PER_KIND:
             continue
