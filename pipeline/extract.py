@@ -13,7 +13,8 @@ of all its ``<p>`` elements, does the full cascade run (measured in ``make eval`
 truncates). Measured against all of a page's paragraphs (teasers, other stories, footers), a complete body looked
 truncated on one page in ten, and the re-run there cost time and on some pages took in a second story. Two rules need
 the tree and run here: blocks that continue a story split by ads are appended (:mod:`pipeline.clean.continuation`), and
-lines that are the text of the page's links to other stories go (:mod:`pipeline.clean.related_links`).
+lines that are the text of the page's links to other stories go (:mod:`pipeline.clean.related_links`). A first body line
+that repeats the page's ``<h1>`` goes too. What these rules remove comes back in ``Extracted.findings``.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import urldefrag, urljoin
 
 import tldextract
@@ -35,6 +36,7 @@ from trafilatura.metadata import JSON_MINIFY, examine_meta, extract_author, extr
 from trafilatura.settings import Document as TrafilaturaMetadata, set_date_params
 from trafilatura.utils import load_html
 
+from pipeline.artifacts import ArtifactKind, Finding
 from pipeline.bylines import names_in_byline_block, split_authors
 from pipeline.clean.continuation import continuation_paragraphs, paragraph_blocks
 from pipeline.clean.related_links import drop_related_links
@@ -108,6 +110,7 @@ class Extracted:
     published_at: dt.datetime | None
     paragraphs: list[str]
     html_lang: str | None = None
+    findings: list[Finding] = field(default_factory=list)  # the lines the extraction-time rules removed
 
 
 def registered_domain(url: str) -> str:
@@ -268,12 +271,13 @@ def split_paragraphs(text: str | None) -> list[str]:
     return [line.strip() for line in (text or "").split("\n") if line.strip()]
 
 
-def _without_headline(paragraphs: list[str], tree: etree._Element) -> list[str]:
-    """The body without a first line that is the text of one of the page's ``<h1>``: the headline is the title's."""
+def _without_headline(paragraphs: list[str], tree: etree._Element) -> tuple[list[str], list[Finding]]:
+    """The body without a first line that is the text of one of the page's ``<h1>`` (the headline is the title's),
+    and that line as a finding."""
     first = " ".join(paragraphs[0].split()) if paragraphs else ""
     if any(" ".join(h1.text_content().split()) == first for h1 in tree.iter("h1")):
-        return paragraphs[1:]
-    return paragraphs
+        return paragraphs[1:], [Finding.removed(ArtifactKind.HEADLINE_REPEAT, paragraphs[0])]
+    return paragraphs, []
 
 
 def extract_article(html: str, url: str, options: ExtractOptions = ExtractOptions()) -> Extracted | None:
@@ -291,6 +295,8 @@ def extract_article(html: str, url: str, options: ExtractOptions = ExtractOption
     canonical = _canonical_from_tree(tree, url)
     site = registered_domain(canonical)
     title = strip_site_suffix((metadata.title or "").strip(), site_keys(site, metadata.sitename)) or None
+    paragraphs, headline = _without_headline(split_paragraphs(text), tree)
+    paragraphs, related_links = drop_related_links(paragraphs, tree)
     return Extracted(
         canonical_url=canonical,
         site=site,
@@ -298,6 +304,7 @@ def extract_article(html: str, url: str, options: ExtractOptions = ExtractOption
         description=(metadata.description or "").strip() or None,
         authors=split_authors(metadata.author) or _byline_authors(tree),
         published_at=_page_date(tree, url),
-        paragraphs=drop_related_links(_without_headline(split_paragraphs(text), tree), tree),
+        paragraphs=paragraphs,
         html_lang=_html_lang(tree),
+        findings=[*headline, *related_links],
     )

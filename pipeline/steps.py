@@ -113,6 +113,7 @@ class ExtractArticle(DocumentStep):
         doc.published_at = extracted.published_at
         doc.paragraphs = extracted.paragraphs
         doc.html_lang = extracted.html_lang
+        doc.findings.extend(extracted.findings)
         # The body is parsed: dropping the bytes keeps memory flat and makes the document cheap to pass on.
         doc.page = dataclasses.replace(doc.page, body=b"")
         return doc

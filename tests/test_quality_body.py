@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 from trafilatura.utils import load_html
 
-from pipeline.artifacts import ArtifactKind
 from pipeline.clean.continuation import continuation_paragraphs, paragraph_blocks
 from pipeline.clean.end_matter import DropEndMatter
 from pipeline.clean.related_links import drop_related_links
@@ -54,7 +53,7 @@ def test_headline_list_and_trailing_link_block_go(page_html: str) -> None:
         "TIMETABLE: The harbour ferry will run every forty minutes from November, the operator said, citing falling "
         "passenger numbers.",
     ]
-    assert drop_related_links(paragraphs, tree) == [STORY[0], STORY[1], "- Eleven stops, every six minutes",
+    assert drop_related_links(paragraphs, tree)[0] == [STORY[0], STORY[1], "- Eleven stops, every six minutes",
                                                     LAST_PARAGRAPH_WITH_LINK]
 
 
@@ -62,12 +61,12 @@ def test_lines_of_a_page_wrapped_in_one_link_stay() -> None:
     paragraphs = [STORY[0], STORY[1]]
     third = "A third paragraph of the story, as long as the others, about the stops and the timetable of the new line."
     tree = load_html(f"<html><body><a href='/story'><p>{STORY[0]}</p><p>{STORY[1]}</p><p>{third}</p></a></body></html>")
-    assert drop_related_links(paragraphs, tree) == paragraphs
+    assert drop_related_links(paragraphs, tree) == (paragraphs, [])
 
 
 def test_a_body_of_links_alone_keeps_its_first_line(page_html: str) -> None:
     lines = ["Old town residents take tram plan to court", "A new look for the station square, in pictures"]
-    assert drop_related_links(lines, load_html(page_html)) == lines[:1]
+    assert drop_related_links(lines, load_html(page_html))[0] == lines[:1]
 
 
 def _document(paragraphs: list[str]) -> Document:
@@ -98,7 +97,7 @@ def _document(paragraphs: list[str]) -> Document:
 def test_calls_to_action_and_credits_that_end_the_body_go(notice: list[str]) -> None:
     doc = DropEndMatter().process(_document([*STORY, *notice]))
     assert doc.paragraphs == STORY
-    assert [f.kind for f in doc.findings] == [ArtifactKind.SITE_BOILERPLATE] * len(notice)
+    assert [f.evidence for f in doc.findings] == notice
 
 
 @pytest.mark.parametrize("ending", [

@@ -10,14 +10,15 @@ of news sites, credits by the words they start with. Both go from the run of lin
 short heading of their box, "Newsletter: Sport inside"); a short call to action goes from anywhere in the body
 ("CLICK HERE TO GET THE ... APP"). A story sentence that mentions a newsletter or a subscription is told in the
 third person and stays, and so does one that says where a book was first published; "click here" is no cue, since
-stories end with "To read the full report, click here." too.
+stories end with "To read the full report, click here." too. Each removed line is a finding, ``call_to_action`` or
+``text_credit`` (a notice box's heading takes the kind of its notice); neither counts towards machine translation.
 """
 
 from __future__ import annotations
 
 import re
 
-from pipeline.artifacts import ArtifactKind, Finding
+from pipeline.artifacts import ArtifactKind, remove_lines
 from pipeline.document import Document
 from pipeline.steps import DocumentStep
 
@@ -76,34 +77,43 @@ def is_credit(line: str) -> bool:
     return len(line.split()) <= MAX_CREDIT_WORDS and _CREDIT.search(line) is not None
 
 
+def _notice_kind(line: str) -> ArtifactKind | None:
+    # Credits first: their cue is where the line starts, a call to action's may be anywhere ("© Reuters. Follow us").
+    if is_credit(line):
+        return ArtifactKind.TEXT_CREDIT
+    return ArtifactKind.CALL_TO_ACTION if is_call_to_action(line) else None
+
+
 def _is_heading(line: str) -> bool:
     return len(line.split()) <= MAX_HEADING_WORDS and not line.rstrip().endswith((".", "!", "?", "。"))
 
 
-def trailing_end_matter(paragraphs: list[str]) -> int:
-    """How many lines at the end of the body are calls to action, credits or the headings of notice boxes."""
-    start = len(paragraphs)
-    found_notice = False
-    while start > 1:
-        line = paragraphs[start - 1]
-        if is_call_to_action(line) or is_credit(line):
-            found_notice = True
-        elif not (found_notice and _is_heading(line)):  # a heading goes only with a notice below it
+def trailing_end_matter(paragraphs: list[str]) -> list[ArtifactKind]:
+    """The kind of each line of the run of calls to action, credits and notice-box headings that ends the body, in
+    order (empty when the body ends with the story). A heading has the kind of the notice below it."""
+    kinds: list[ArtifactKind] = []
+    for line in reversed(paragraphs[1:]):  # never the whole body
+        kind = _notice_kind(line)
+        if kind is None and kinds and _is_heading(line):  # a heading goes only with a notice below it
+            kind = kinds[-1]
+        if kind is None:
             break
-        start -= 1
-    return len(paragraphs) - start
+        kinds.append(kind)
+    return kinds[::-1]
 
 
 class DropEndMatter(DocumentStep):
     name = "end_matter"
 
     def process(self, doc: Document) -> Document:
-        end = len(doc.paragraphs) - trailing_end_matter(doc.paragraphs)
-        kept: list[str] = []
-        for index, line in enumerate(doc.paragraphs):
-            if index >= end or is_call_to_action(line, MAX_INLINE_NOTICE_WORDS):
-                doc.findings.append(Finding(ArtifactKind.SITE_BOILERPLATE, line[:200]))
-            else:
-                kept.append(line)
-        doc.paragraphs = kept
+        trailing = trailing_end_matter(doc.paragraphs)
+        end = len(doc.paragraphs) - len(trailing)
+
+        def kind_of(index: int, line: str) -> ArtifactKind | None:
+            if index >= end:
+                return trailing[index - end]
+            return ArtifactKind.CALL_TO_ACTION if is_call_to_action(line, MAX_INLINE_NOTICE_WORDS) else None
+
+        doc.paragraphs, removed = remove_lines(doc.paragraphs, kind_of)
+        doc.findings += removed
         return doc

@@ -8,13 +8,17 @@ item, has a lead label ("ALSO READ:", "Les også:", "MORE :", "FUNDA OLUNYE UDAB
 link lines that ends the body. A story paragraph with a link in it is mostly not link text and stays, and so does
 a linked subheading inside the story (no dash, no label, not at the end).
 
-This rule runs inside extraction (:func:`pipeline.extract.extract_article`): it needs the page's links.
+This rule runs inside extraction (:func:`pipeline.extract.extract_article`): it needs the page's links. Each line it
+removes is a ``related_link`` finding.
 """
 
 from __future__ import annotations
 
 import re
+
 from lxml import etree
+
+from pipeline.artifacts import ArtifactKind, Finding, remove_lines
 
 # A link's text must be this long to count: "Home", "More", "Share" match too many lines by chance.
 MIN_LINK_WORDS = 3
@@ -69,11 +73,12 @@ def _is_marked(line: str) -> bool:
     return line.startswith(LIST_ITEM_PREFIX) or _LABEL.match(line) is not None
 
 
-def drop_related_links(paragraphs: list[str], tree: etree._Element) -> list[str]:
-    """The paragraphs without lines that link to other stories (see the module's docstring)."""
+def drop_related_links(paragraphs: list[str], tree: etree._Element) -> tuple[list[str], list[Finding]]:
+    """The paragraphs without lines that link to other stories (see the module's docstring), and those lines as
+    findings."""
     is_link = _LinkLines(tree)
     end = len(paragraphs)
     while end > 1 and is_link(paragraphs[end - 1]):  # the trailing block; never the whole body
         end -= 1
-    return [p for p in paragraphs[:end] if not (_is_marked(p) and is_link(p))]
-
+    return remove_lines(paragraphs, lambda index, line: ArtifactKind.RELATED_LINK
+                        if index >= end or (_is_marked(line) and is_link(line)) else None)
