@@ -40,6 +40,7 @@ class ArtifactKind(StrEnum):
     HEADLINE_REPEAT = "headline_repeat"  # a first body line that repeats the page's <h1>
     CALL_TO_ACTION = "call_to_action"  # a notice addressing the reader: sign up, subscribe, follow, donate
     TEXT_CREDIT = "text_credit"  # a credit or copyright line of the text: "Reporting by ...", "Mit Agenturmaterial"
+    BYLINE = "byline"  # a byline or dateline at the top of the body (its names go to ``authors``)
 
 
 FAMILY: dict[ArtifactKind, Family] = {
@@ -59,6 +60,7 @@ FAMILY: dict[ArtifactKind, Family] = {
     ArtifactKind.HEADLINE_REPEAT: Family.REMOVAL,
     ArtifactKind.CALL_TO_ACTION: Family.REMOVAL,
     ArtifactKind.TEXT_CREDIT: Family.REMOVAL,
+    ArtifactKind.BYLINE: Family.REMOVAL,
 }
 # Families whose findings only explain a removal: the weights file must give their kinds weight 0 and them cap 0.
 UNWEIGHED_FAMILIES = frozenset({Family.REMOVAL})

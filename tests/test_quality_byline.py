@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 
+from pipeline.artifacts import ArtifactKind
 from pipeline.clean.byline import ExtractBylines
 from pipeline.document import Document, Page
 
@@ -24,6 +25,8 @@ def test_byline_and_dateline_move_out_of_the_body() -> None:
     assert doc.authors == ["Julien Mercier"] and doc.paragraphs == [STORY]
     doc = run(["di Laura Bonfanti", "6 gennaio 2022 - 18:30", STORY])
     assert doc.authors == ["Laura Bonfanti"] and doc.paragraphs == [STORY]
+    assert [(f.kind, f.evidence, f.weight) for f in doc.findings] == [
+        (ArtifactKind.BYLINE, "di Laura Bonfanti", 0.0), (ArtifactKind.BYLINE, "6 gennaio 2022 - 18:30", 0.0)]
 
 
 def test_metadata_authors_win_and_lose_labels_and_desks() -> None:
@@ -36,7 +39,7 @@ def test_story_sentences_that_look_like_bylines_stay() -> None:
     lines = ["By the time the council met, the budget was already spent.",
              "The mayor said on 6 January 2022 that the vote would be held again.", STORY]
     doc = run(lines)
-    assert doc.paragraphs == lines and doc.authors == []
+    assert doc.paragraphs == lines and doc.authors == [] and doc.findings == []
 
 
 def test_only_the_head_of_the_body_is_searched() -> None:

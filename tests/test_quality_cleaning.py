@@ -11,6 +11,7 @@ import pytest
 from pipeline.artifacts import ArtifactKind
 from pipeline.clean.boilerplate import DropSiteBoilerplate
 from pipeline.clean.captions import is_caption
+from pipeline.clean.normalise import NormaliseText
 from pipeline.clean.teaser import is_truncated_copy
 from pipeline.clean.title import site_keys, strip_site_suffix
 from pipeline.document import Document, Page
@@ -139,3 +140,17 @@ def test_teaser_needs_a_real_prefix() -> None:
 ])
 def test_title_site_suffix(title: str, site: str, site_name: str, expected: str) -> None:
     assert strip_site_suffix(title, site_keys(site, site_name)) == expected
+
+
+def test_title_repeated_as_first_line_is_recorded() -> None:
+    page = Page(url="https://example.org/x", body=b"", fetched_at=dt.datetime(2022, 1, 6, tzinfo=dt.timezone.utc),
+                source_name="t")
+    title = "Harbour bridge reopens"
+    doc = Document(page=page, crawl_day=dt.date(2022, 1, 6), title=title, paragraphs=[title, "The bridge reopened."])
+    (out,) = NormaliseText().run([doc], Counter())
+    assert out.paragraphs == ["The bridge reopened."]
+    assert [(f.kind, f.evidence) for f in out.findings] == [(ArtifactKind.HEADLINE_REPEAT, title)]
+    kept = Document(page=page, crawl_day=dt.date(2022, 1, 6), title=title,
+                    paragraphs=["Harbour bridge reopens after repairs, the city said.", "The bridge reopened."])
+    (out,) = NormaliseText().run([kept], Counter())
+    assert len(out.paragraphs) == 2 and out.findings == []

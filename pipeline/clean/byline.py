@@ -8,6 +8,7 @@ story that starts with "By" stays.
 
 from __future__ import annotations
 
+from pipeline.artifacts import ArtifactKind, Finding
 from pipeline.bylines import byline_names, is_dateline, person_names
 from pipeline.document import Document
 from pipeline.steps import DocumentStep
@@ -28,6 +29,8 @@ class ExtractBylines(DocumentStep):
                 found.extend(names)
             elif not is_dateline(line):
                 kept.append(line)
+                continue
+            doc.findings.append(Finding.removed(ArtifactKind.BYLINE, line))
         doc.paragraphs = kept + rest
         doc.authors = person_names(doc.authors or found)
         return doc

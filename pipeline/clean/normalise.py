@@ -23,7 +23,7 @@ class NormaliseText(DocumentStep):
         if doc.title:
             doc.title = repair(doc.title) or None
             if doc.title and paragraphs and paragraphs[0] == doc.title:
-                paragraphs = paragraphs[1:]
+                doc.findings.append(Finding.removed(ArtifactKind.HEADLINE_REPEAT, paragraphs.pop(0)))
         if doc.description:
             doc.description = repair(doc.description) or None
         doc.authors = [name for name in (repair(a) for a in doc.authors) if name]
