@@ -105,6 +105,15 @@ def test_site_boilerplate_is_learned_across_pages() -> None:
     assert out[4].paragraphs[-1] == "“We will rebuild,” the minister said."
 
 
+def test_boilerplate_is_still_learned_when_the_counts_are_capped() -> None:
+    footer = "Were we wrong? Fixed! Write to the newsroom."
+    # 60 pages of 6 unique lines each over two sites overflow a cap of 50 counted lines many times over
+    docs = [_doc(f"site{n % 2}.example", n, [*(f"Line {i} of story {n}." for i in range(6)), footer])
+            for n in range(60)]
+    out = list(DropSiteBoilerplate(max_keys=50).run(docs, Counter()))
+    assert all(footer not in d.paragraphs and len(d.paragraphs) == 6 for d in out)
+
+
 def test_boilerplate_is_per_site() -> None:
     line = "Subscribe to our newsletter."
     docs = [_doc(f"site{n}.example", n, ["Own text.", line]) for n in range(5)]
