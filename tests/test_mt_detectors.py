@@ -15,6 +15,7 @@ from pipeline.mt.resources import weights
 from pipeline.mt.scoring import confidence, score, weigh
 from pipeline.mt.script import detect_script_mix, script_language
 from pipeline.mt.source_line import detect_source_lines
+from pipeline.mt.steps import MAX_FINDINGS_PER_KIND, _merge
 from pipeline.mt.template import split_teaser, template_for
 from pipeline.mt.title import find_outlet_suffix
 
@@ -137,3 +138,13 @@ def test_origin_from_an_ambiguous_literal_is_settled_by_language_votes() -> None
     assert (origin.outlet, origin.language, origin.confidence) == ("Le Monde", "fr", "medium")
     named = infer_origin([Finding(ArtifactKind.SOURCE_LINE_FOREIGN, "Source: spiegel.de")], "en", outlet_index(), None)
     assert (named.outlet, named.language, named.confidence) == ("Der Spiegel", "de", "high")
+
+
+def test_every_cleaning_finding_stays_on_record_and_only_the_first_of_a_kind_count() -> None:
+    table = weights()
+    lines = [Finding(ArtifactKind.SITE_BOILERPLATE, f"line {i}") for i in range(MAX_FINDINGS_PER_KIND + 3)]
+    merged = weigh(_merge(lines, [Finding(ArtifactKind.SITE_BOILERPLATE, "a detector's extra")]), table, True,
+                   max_per_kind=MAX_FINDINGS_PER_KIND)
+    assert [f.evidence for f in merged] == [f.evidence for f in lines]  # all removals recorded, no sixth new one
+    assert [f.weight > 0 for f in merged] == [True] * MAX_FINDINGS_PER_KIND + [False] * 3
+    assert score(merged, table).probability == score(merged[:MAX_FINDINGS_PER_KIND], table).probability

@@ -12,7 +12,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from pipeline.artifacts import FAMILY, Family, Finding
+from pipeline.artifacts import FAMILY, ArtifactKind, Family, Finding
 from pipeline.mt.resources import Weights
 
 
@@ -25,17 +25,22 @@ class Score:
         return [family for family, total in self.family_totals.items() if total > 0 and family is not Family.NOISE]
 
 
-def weigh(findings: Iterable[Finding], weights: Weights, known_aggregator: bool) -> list[Finding]:
+def weigh(findings: Iterable[Finding], weights: Weights, known_aggregator: bool,
+          max_per_kind: int | None = None) -> list[Finding]:
     """The findings with their weight from the weights file (cleaning steps emit them with weight 0).
 
     Template lines count only on a known aggregator: elsewhere they are the site boilerplate that the cleaning
-    step learns on every site ("Follow us on ..."), which says nothing about translation.
+    step learns on every site ("Follow us on ..."), which says nothing about translation. Beyond the first
+    ``max_per_kind`` findings of a kind, a finding stays on record with weight 0.
     """
-    return [
-        dataclasses.replace(f, weight=weights.weights[f.kind]
-                            if known_aggregator or FAMILY[f.kind] is not Family.TEMPLATE else 0.0)
-        for f in findings
-    ]
+    seen: dict[ArtifactKind, int] = defaultdict(int)
+    weighed = []
+    for f in findings:
+        seen[f.kind] += 1
+        counts = (known_aggregator or FAMILY[f.kind] is not Family.TEMPLATE) and \
+            (max_per_kind is None or seen[f.kind] <= max_per_kind)
+        weighed.append(dataclasses.replace(f, weight=weights.weights[f.kind] if counts else 0.0))
+    return weighed
 
 
 def family_totals(findings: Iterable[Finding], weights: Weights) -> dict[Family, float]:

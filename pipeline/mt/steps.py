@@ -8,7 +8,9 @@ come from the cleaning steps that repair them (``pipeline.clean``); here they on
 
 from __future__ import annotations
 
-from pipeline.artifacts import FAMILY, UNWEIGHED_FAMILIES, ArtifactKind, Finding
+from collections import Counter
+
+from pipeline.artifacts import ArtifactKind, Finding
 from pipeline.document import Document
 from pipeline.extract import registered_domain
 from pipeline.mt.credits import detect_mangled_credits
@@ -25,7 +27,7 @@ from pipeline.mt.template import strip_template, template_for
 from pipeline.mt.title import find_outlet_suffix
 from pipeline.steps import DocumentStep
 
-# A kind found more often than this adds nothing to the score (family caps) and only lengthens the record.
+# A kind found more often than this counts no more (family caps); the detectors' extra findings only lengthen the record.
 MAX_FINDINGS_PER_KIND = 5
 
 
@@ -64,20 +66,17 @@ def _detect(doc: Document) -> list[Finding]:
 
 
 def _merge(earlier: list[Finding], new: list[Finding]) -> list[Finding]:
-    """Earlier findings (template, cleaning) first; new ones only for evidence not yet reported, capped per kind.
-    Removals that never count (``UNWEIGHED_FAMILIES``) all stay: each explains a line that is gone."""
-    merged: list[Finding] = []
-    seen: set[tuple[ArtifactKind, str]] = set()
-    per_kind: dict[ArtifactKind, int] = {}
-    for finding in [*earlier, *new]:
-        if FAMILY[finding.kind] in UNWEIGHED_FAMILIES:
-            merged.append(finding)
-            continue
+    """Earlier findings (template, cleaning) first, all of them: each records a line removed or repaired. The
+    detectors' new ones follow, only for evidence not yet reported and at most ``MAX_FINDINGS_PER_KIND`` a kind."""
+    merged = list(earlier)
+    seen = {(finding.kind, finding.evidence) for finding in earlier}
+    per_kind = Counter(finding.kind for finding in earlier)
+    for finding in new:
         key = (finding.kind, finding.evidence)
-        if key in seen or per_kind.get(finding.kind, 0) >= MAX_FINDINGS_PER_KIND:
+        if key in seen or per_kind[finding.kind] >= MAX_FINDINGS_PER_KIND:
             continue
         seen.add(key)
-        per_kind[finding.kind] = per_kind.get(finding.kind, 0) + 1
+        per_kind[finding.kind] += 1
         merged.append(finding)
     return merged
 
@@ -90,7 +89,8 @@ class DetectTranslation(DocumentStep):
     def process(self, doc: Document) -> Document:
         table = weights()
         template = template_for(_site(doc))
-        doc.findings = weigh(_merge(doc.findings, _detect(doc)), table, known_aggregator=template is not None)
+        doc.findings = weigh(_merge(doc.findings, _detect(doc)), table, known_aggregator=template is not None,
+                             max_per_kind=MAX_FINDINGS_PER_KIND)
         result = score(doc.findings, table)
         doc.mt_probability = round(result.probability, 6)
         doc.is_machine_translated = result.probability >= table.threshold
