@@ -197,16 +197,11 @@ def _judged_within_group(scores: dict[str, float], text: str) -> dict[str, float
     return dict(sorted({**scores, **within}.items(), key=lambda kv: -kv[1]))
 
 
-def language_scores(text: str, declared: str | None = None, with_langdetect: bool = True) -> dict[str, float]:
-    """Combined, normalised scores of the candidate languages of ``text`` (empty when no detector answers).
-
-    ``with_langdetect=False`` uses lingua and fastText alone.
-    """
+def language_scores(text: str, declared: str | None = None) -> dict[str, float]:
+    """Combined, normalised scores of the candidate languages of ``text`` (empty when no detector answers)."""
     text = text[:MAX_CHARS]
-    experts = [(_lingua_scores(text), LINGUA_WEIGHT), (_fasttext_scores(text), FASTTEXT_WEIGHT)]
-    if with_langdetect:
-        experts.append((_langdetect_scores(text), LANGDETECT_WEIGHT))
-    scores = _product_of_experts(experts)
+    scores = _product_of_experts([(_lingua_scores(text), LINGUA_WEIGHT), (_fasttext_scores(text), FASTTEXT_WEIGHT),
+                                  (_langdetect_scores(text), LANGDETECT_WEIGHT)])
     if not scores:
         return {}
     scores = _judged_within_group(scores, text)
@@ -214,24 +209,22 @@ def language_scores(text: str, declared: str | None = None, with_langdetect: boo
         return scores
     return _normalised({lang: math.log(p) + (DECLARED_BONUS if lang == declared else 0.0)
                         for lang, p in scores.items() if p > 0})
-def guess_language(
-    text: str, declared: str | None = None, with_langdetect: bool = True
-) -> tuple[str | None, float | None]:
+
+
+def guess_language(text: str, declared: str | None = None) -> tuple[str | None, float | None]:
     """The most likely language of any text, however short, and its probability."""
-    scores = language_scores(text, declared, with_langdetect)
+    scores = language_scores(text, declared)
     if not scores:
         return None, None
     lang, probability = next(iter(scores.items()))
     return lang, round(probability, 6)
 
 
-def detect_language(
-    text: str, declared: str | None = None, with_langdetect: bool = True
-) -> tuple[str | None, float | None]:
+def detect_language(text: str, declared: str | None = None) -> tuple[str | None, float | None]:
     """(ISO 639-1 code, probability), or (None, None) when the text is too short or the detectors unsure."""
     if sum(ch.isalpha() for ch in text[:MAX_CHARS]) < MIN_LETTERS:  # what the detectors see must be enough
         return None, None
-    lang, probability = guess_language(text, declared, with_langdetect)
+    lang, probability = guess_language(text, declared)
     if lang is None or probability is None or probability < MIN_PROBABILITY:
         return None, None
     return lang, probability

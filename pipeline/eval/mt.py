@@ -19,7 +19,7 @@ from pathlib import Path
 
 from pipeline.artifacts import FAMILY, ArtifactKind, Family
 from pipeline.document import Document, Page
-from pipeline.language import detect_language
+from pipeline.language import detect_language, paragraph_languages
 from pipeline.mt.idioms import detect_idioms
 from pipeline.mt.names import detect_name_variants
 from pipeline.mt.outlets import name_key
@@ -122,9 +122,9 @@ def linguistic_score(text: str) -> float:
     """The capped LINGUISTIC family total of a plain text (paragraphs = lines), as the scoring would add it."""
     paragraphs = [line.strip() for line in text.splitlines() if line.strip()]
     language, _ = detect_language(text)
-    paragraph_languages = [detect_language(p, language, with_langdetect=False)[0] for p in paragraphs]
+    languages = paragraph_languages(paragraphs, language)  # as the pipeline's language step does
     findings = [*detect_name_variants(text), *detect_script_mix(text), *detect_idioms(text),
-                *detect_language_mismatch(paragraphs, paragraph_languages, language)]
+                *detect_language_mismatch(paragraphs, languages, language)]
     table = weights()
     weighed = [f for f in weigh(findings, table, known_aggregator=False) if FAMILY[f.kind] is Family.LINGUISTIC]
     return family_totals(weighed, table).get(Family.LINGUISTIC, 0.0)
