@@ -14,7 +14,7 @@ import hashlib
 from collections import Counter, deque
 from collections.abc import Iterable, Iterator
 
-from pipeline.artifacts import ArtifactKind, Finding
+from pipeline.artifacts import ArtifactKind, remove_lines
 from pipeline.clean.repetition import paragraph_key
 from pipeline.document import Document
 from pipeline.steps import Step
@@ -77,12 +77,10 @@ class DropSiteBoilerplate(Step):
 
     def _clean(self, doc: Document, hashes: list[int], sites: dict[str, _SiteCounts], stats: Counter[str]) -> Document:
         counts = sites[doc.site]
-        kept = []
-        for paragraph, line_hash in zip(doc.paragraphs, hashes):
-            if counts.is_boilerplate(line_hash, self.min_pages, self.min_share):
-                doc.findings.append(Finding(ArtifactKind.SITE_BOILERPLATE, paragraph[:200]))
-                stats["boilerplate_lines"] += 1
-            else:
-                kept.append(paragraph)
-        doc.paragraphs = kept
+        doc.paragraphs, removed = remove_lines(
+            doc.paragraphs, lambda index, _: ArtifactKind.SITE_BOILERPLATE
+            if counts.is_boilerplate(hashes[index], self.min_pages, self.min_share) else None)
+        doc.findings += removed
+        if removed:
+            stats["boilerplate_lines"] += len(removed)
         return doc

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pipeline.artifacts import ArtifactKind, Finding
+from pipeline.artifacts import MAX_EVIDENCE_CHARS, ArtifactKind, Finding
 from pipeline.clean.text import needs_repair, normalise, repair
 from pipeline.document import Document
 from pipeline.steps import DocumentStep
@@ -16,7 +16,7 @@ class NormaliseText(DocumentStep):
         for paragraph in doc.paragraphs:
             fixed = normalise(paragraph)
             if needs_repair(paragraph) and (repaired := repair(paragraph)) != fixed:
-                doc.findings.append(Finding(ArtifactKind.MOJIBAKE, paragraph[:200]))
+                doc.findings.append(Finding(ArtifactKind.MOJIBAKE, paragraph[:MAX_EVIDENCE_CHARS]))
                 fixed = repaired
             if fixed:
                 paragraphs.append(fixed)

@@ -6,7 +6,7 @@ as do very short lines ("Yes.", "– Why not?") that recur naturally in intervie
 
 from __future__ import annotations
 
-from pipeline.artifacts import ArtifactKind, Finding
+from pipeline.artifacts import ArtifactKind, remove_lines
 from pipeline.document import Document
 from pipeline.steps import DocumentStep
 
@@ -22,13 +22,14 @@ class DropRepeatedParagraphs(DocumentStep):
 
     def process(self, doc: Document) -> Document:
         seen: set[str] = set()
-        kept: list[str] = []
-        for paragraph in doc.paragraphs:
+
+        def kind_of(_: int, paragraph: str) -> ArtifactKind | None:
             key = paragraph_key(paragraph)
             if key in seen and len(key.split()) >= MIN_WORDS:
-                doc.findings.append(Finding(ArtifactKind.REPETITION, paragraph[:200]))
-                continue
+                return ArtifactKind.REPETITION
             seen.add(key)
-            kept.append(paragraph)
-        doc.paragraphs = kept
+            return None
+
+        doc.paragraphs, removed = remove_lines(doc.paragraphs, kind_of)
+        doc.findings += removed
         return doc

@@ -30,6 +30,6 @@ class DropTeaserCopy(DocumentStep):
     def process(self, doc: Document) -> Document:
         paragraphs = doc.paragraphs
         if len(paragraphs) >= 2 and is_truncated_copy(paragraphs[0], " ".join(paragraphs[1:3])):
-            doc.findings.append(Finding(ArtifactKind.TEASER_TRUNCATED_DUP, paragraphs[0][:200]))
+            doc.findings.append(Finding.removed(ArtifactKind.TEASER_TRUNCATED_DUP, paragraphs[0]))
             doc.paragraphs = paragraphs[1:]
         return doc

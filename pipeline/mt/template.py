@@ -124,7 +124,7 @@ def _strip_teaser(doc: Document) -> list[Finding]:
     teaser = doc.paragraphs.pop(0)
     if subtitle and not doc.description:
         doc.description = subtitle
-    return [Finding(ArtifactKind.TEASER_TRUNCATED_DUP, teaser[:200])]
+    return [Finding.removed(ArtifactKind.TEASER_TRUNCATED_DUP, teaser)]
 
 
 def _strip_title(doc: Document, template: SiteTemplate, index: OutletIndex) -> list[Finding]:
