@@ -31,7 +31,7 @@ from warcio.warcwriter import WARCWriter
 from pipeline.config import SourcesConfig, WarcSource
 from pipeline.eval import devdata_dir
 from pipeline.runner import run_source
-from pipeline.steps import DocumentStep, default_steps
+from pipeline.steps import default_steps, warm_up
 
 DAY = dt.date(2024, 1, 1)
 SAMPLE_PAGES = Path(__file__).resolve().parents[1] / "data" / "sample" / "pages"
@@ -120,9 +120,7 @@ def bare_rate(pages: list[tuple[str, bytes]], size: int) -> float:
 
 def _timed_run(warc: Path, processes: int, data_dir: Path, results: multiprocessing.Queue) -> None:
     """In a fresh process, as a scheduled run is: load the models, then time the run alone."""
-    for step in default_steps():
-        if isinstance(step, DocumentStep):
-            step.warm_up()
+    warm_up(default_steps())
     config = SourcesConfig(sources=(WarcSource(name="bench", kind="warc", paths=(str(warc),)),))
     start = time.perf_counter()
     result = run_source(config, "bench", DAY, data_dir, processes=processes)

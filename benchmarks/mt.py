@@ -15,7 +15,7 @@ from pathlib import Path
 from benchmarks.extraction import source_pages
 from pipeline.document import Document, Page
 from pipeline.eval.mt import FIXTURES
-from pipeline.steps import DocumentStep, default_steps
+from pipeline.steps import default_steps, warm_up
 
 MT_STEPS = frozenset({"mt_template", "mt_detect"})
 _FETCHED = dt.datetime(2024, 1, 1, tzinfo=dt.timezone.utc)
@@ -44,9 +44,7 @@ def main(quick: bool = False) -> None:
     pages = _pages()
     if quick:
         pages = pages[:40]
-    for step in default_steps():  # the models, loaded once per process, are not per-article time
-        if isinstance(step, DocumentStep):
-            step.warm_up()
+    warm_up(default_steps())  # the models, loaded once per process, are not per-article time
     time_steps(pages[:5])  # warm-up: data files, regexes
     seconds, articles = time_steps(pages)
     mt = sum(t for name, t in seconds.items() if name in MT_STEPS)

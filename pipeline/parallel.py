@@ -25,7 +25,7 @@ from collections.abc import Iterable, Iterator
 from multiprocessing.pool import AsyncResult
 
 from pipeline.document import Document
-from pipeline.steps import DocumentStep, Step
+from pipeline.steps import DocumentStep, Step, warm_up
 
 # Documents in flight per segment, per process: enough to keep workers busy, few enough for memory.
 IN_FLIGHT_PER_PROCESS = 16
@@ -105,9 +105,7 @@ def _finished(result: AsyncResult, stats: Counter[str]) -> Iterator[Document]:
 def run_steps_in_pool(docs: Iterable[Document], steps: list[Step], stats: Counter[str],
                       processes: int) -> Iterator[Document]:
     global _worker_steps
-    for step in steps:
-        if isinstance(step, DocumentStep):
-            step.warm_up()
+    warm_up(steps)
     _worker_steps = steps
     cap_malloc_arenas()
     gc.collect()

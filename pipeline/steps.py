@@ -179,6 +179,13 @@ def default_steps(options: ExtractOptions = ExtractOptions()) -> list[Step]:
     ]
 
 
+def warm_up(steps: list[Step]) -> None:
+    """Load what the per-document steps need, once, before documents flow (and before workers fork)."""
+    for step in steps:
+        if isinstance(step, DocumentStep):
+            step.warm_up()
+
+
 def run_steps(
     docs: Iterable[Document], steps: list[Step], stats: Counter[str], processes: int = 1
 ) -> Iterator[Document]:
