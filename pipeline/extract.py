@@ -41,6 +41,7 @@ from pipeline.bylines import names_in_byline_block, split_authors
 from pipeline.clean.continuation import continuation_paragraphs, paragraph_blocks
 from pipeline.clean.related_links import drop_related_links
 from pipeline.clean.title import site_keys, strip_site_suffix
+from pipeline.trafilatura_fast import body_text
 
 # The public-suffix list bundled with tldextract: never fetched at run time.
 _TLD = tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
@@ -94,10 +95,9 @@ class ExtractOptions:
     include_tables: bool = True
 
     def body(self, tree: etree._Element, url: str, fast: bool) -> str:
-        result = trafilatura.bare_extraction(
-            tree, url=url, fast=fast, include_comments=self.include_comments, include_tables=self.include_tables,
-            favor_precision=self.favor_precision, favor_recall=self.favor_recall)
-        return (result.text or "") if result is not None else ""
+        return body_text(tree, url, fast=fast, include_comments=self.include_comments,
+                         include_tables=self.include_tables, favor_precision=self.favor_precision,
+                         favor_recall=self.favor_recall)
 
 
 @dataclass

@@ -1,0 +1,151 @@
+"""trafilatura's body text (``bare_extraction(...).text``) at a lower cost, with the same output.
+
+Pinned to trafilatura 2.3.1 (``requirements.txt``): with another version, or another XPath or setting than the ones
+this module was written against, :func:`body_text` is ``trafilatura.bare_extraction`` itself.
+
+``bare_extraction`` spends a fifth of its time in four XPath searches over the whole page whose ``re:test``
+predicates call back into Python once per element (and build an element proxy for each attribute they read): the
+raw-tree prunes of ``trafilatura_sequence`` (``RAW_TREE_PRUNE_XPATH``, ``REMOVE_COMMENTS_AND_LISTS_XPATH``) and the
+page measure of its recall escalation (``html2txt``, whose ``BASIC_CLEAN_XPATH`` looks for cookie banners). On almost
+every page they match nothing. Here every ``class`` and ``id`` value of the page is read once, in C, and each search's
+regular expressions are tried on those values; a search runs only when one of them could match (the original search,
+unchanged), so the result is the same element for element. A search a value rules out is skipped, and so is the copy
+of the page ``bare_extraction`` makes for the prunes to modify.
+
+:func:`_sequence` is ``trafilatura.core.trafilatura_sequence`` with comments off (this pipeline's setting; with
+comments on :func:`body_text` calls ``bare_extraction``), with the three changes above and nothing else; the other
+stages are trafilatura's own functions. ``tests/test_trafilatura_fast.py`` checks the output against
+``bare_extraction`` on the sample and fixture pages.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from copy import copy
+
+import trafilatura
+from lxml.etree import XPath, _Element
+from lxml.html import HtmlElement
+from trafilatura import core, settings, xpaths
+from trafilatura.baseline import _spaced_text, baseline, html2txt
+from trafilatura.core import _extract_and_compare, _forum_thread_page, _prepare_tree, _recall_retry, justext_rescue
+from trafilatura.htmlprocessing import prune_unwanted_nodes
+from trafilatura.settings import DEFAULT_CONFIG, Extractor
+from trafilatura.xml import delete_element, xmltotxt
+
+LOGGER = logging.getLogger(__name__)
+
+PINNED_VERSION = "2.3.1"
+
+# Every class and id value of a page, as plain strings (no element proxies).
+_CLASS_VALUES = XPath(".//@class", smart_strings=False)
+_ID_VALUES = XPath(".//@id", smart_strings=False)
+
+# What each search's regular expressions look for in a class or id, as trafilatura writes them (the XPaths below
+# must contain these strings: checked at import). The values are searched joined by newlines, in MULTILINE mode: a
+# match inside one value is a match in the joined text (``^`` holds at each value's start, ``(?!ary)`` at its end).
+_SCROLL = "mvp-post-add-(?:box|wrap)|infinite-?scroll"
+_SHARE_BUTTONS = "elementor-share-buttons"
+_COMMENTS_ID = f"^(?:{xpaths._COMMENTS_ID}|disqus_thread|dsq-comments)"
+_COMMENTS_CLASS = xpaths._COMMENTS_CLASS
+_COOKIE = settings._COOKIE_CONSENT_RE
+_RAW_PRUNE = re.compile(f"{_SCROLL}|{_SHARE_BUTTONS}", re.MULTILINE)
+_COMMENTS = re.compile(f"{_COMMENTS_ID}|{_COMMENTS_CLASS}", re.MULTILINE)
+_COOKIE_BANNER = re.compile(_COOKIE, re.MULTILINE | re.IGNORECASE)
+# BASIC_CLEAN_XPATH without its cookie-banner branch: the same elements when no class or id names a banner.
+_BASIC_CLEAN_TAGS = ".//aside|.//div[contains(@class|@id, 'footer')]|.//fencedframe|.//footer|.//script|.//style|.//svg|.//template"
+_BASIC_CLEAN_WITHOUT_BANNERS = XPath(_BASIC_CLEAN_TAGS)
+
+
+def _written_against() -> bool:
+    """Whether the installed trafilatura is the one this module reproduces."""
+    raw_paths = [e.path for e in xpaths.RAW_TREE_PRUNE_XPATH]
+    comment_paths = [e.path for e in xpaths.REMOVE_COMMENTS_AND_LISTS_XPATH]
+    basic = settings.BASIC_CLEAN_XPATH.path
+    return (trafilatura.__version__ == PINNED_VERSION
+            and len(raw_paths) == 2 and _SCROLL in raw_paths[0] and _SHARE_BUTTONS in raw_paths[1]
+            and len(comment_paths) == 1 and _COMMENTS_ID in comment_paths[0] and _COMMENTS_CLASS in comment_paths[0]
+            and basic == f"{_BASIC_CLEAN_TAGS}|.//*[re:test(@class, '{_COOKIE}', 'i') or re:test(@id, '{_COOKIE}', 'i')]"
+            and Extractor().max_tree_size is None)
+
+
+ENABLED = _written_against()
+
+
+def _page_text_length(tree: HtmlElement, banners: bool) -> int:
+    """``len(html2txt(tree))``; without its cookie-banner search when no class or id names a banner."""
+    if banners:
+        return len(html2txt(tree))
+    tree = copy(tree)
+    body = tree.find(".//body")
+    if body is None:
+        body = tree
+    for element in _BASIC_CLEAN_WITHOUT_BANNERS(body):
+        delete_element(element)
+    return len(_spaced_text(body))
+
+
+def _sequence(tree: HtmlElement, options: Extractor, url: str | None) -> tuple[_Element, str]:
+    """``trafilatura_sequence`` with comments off: body element and text. ``tree`` is left unchanged."""
+    is_forum = _forum_thread_page(tree)
+    prune_comments = options.focus == "precision" or not is_forum
+    values = "\n".join(_CLASS_VALUES(tree) + _ID_VALUES(tree))
+    if _RAW_PRUNE.search(values) or (prune_comments and _COMMENTS.search(values)):
+        tree = prune_unwanted_nodes(copy(tree), xpaths.RAW_TREE_PRUNE_XPATH)
+        if prune_comments:
+            tree = prune_unwanted_nodes(tree, xpaths.REMOVE_COMMENTS_AND_LISTS_XPATH)
+    cleaned_tree, cleaned_tree_backup = _prepare_tree(tree, options, url)
+    if options.focus == "precision" and not is_forum:
+        cleaned_tree = prune_unwanted_nodes(cleaned_tree, xpaths.REMOVE_COMMENTS_XPATH)
+
+    postbody, temp_text = _extract_and_compare(cleaned_tree, cleaned_tree_backup, tree, options)
+
+    if len(temp_text) < options.min_extracted_size and options.focus != "precision":
+        b_body, b_text, b_len = baseline(tree)
+        if b_len > len(temp_text):
+            postbody, temp_text = b_body, b_text
+
+    if (options.focus == "balanced" and 0 < len(temp_text) < core.ESCALATION_MAX_LENGTH
+            and len(temp_text) < core.ESCALATION_PAGE_SHARE * _page_text_length(tree, bool(_COOKIE_BANNER.search(values)))):
+        r_options = copy(options)
+        r_options.focus = "recall"
+        r_text = ""
+        try:
+            r_body, r_text = _recall_retry(tree, r_options, url)
+        except Exception as err:  # as trafilatura: a failed retry keeps the first result
+            LOGGER.warning("recall retry failed: %s %s", err, url)
+        j_text = ""
+        if not options.fast:
+            try:
+                j_body, j_text = justext_rescue(copy(tree), options)
+            except Exception as err:  # as trafilatura
+                LOGGER.warning("justext candidate failed: %s %s", err, url)
+        len_text, r_len, j_len = len(temp_text), len(r_text), len(j_text)
+        if j_len > r_len and j_len > core.ESCALATION_JUSTEXT_RATIO * len_text:
+            postbody, temp_text = j_body, j_text
+        elif r_len >= options.min_extracted_size and r_len > core.ESCALATION_ACCEPT_RATIO * len_text:
+            postbody, temp_text = r_body, r_text
+    return postbody, temp_text
+
+
+def body_text(tree: HtmlElement, url: str, *, fast: bool, favor_precision: bool = False, favor_recall: bool = False,
+              include_comments: bool = False, include_tables: bool = True) -> str:
+    """``bare_extraction(tree, ...).text``, or "" where it returns None; ``tree`` is left unchanged."""
+    if not ENABLED or include_comments:
+        result = trafilatura.bare_extraction(
+            tree, url=url, fast=fast, include_comments=include_comments, include_tables=include_tables,
+            favor_precision=favor_precision, favor_recall=favor_recall)
+        return (result.text or "") if result is not None else ""
+    # bare_extraction's options for these arguments.
+    options = Extractor(config=DEFAULT_CONFIG, output_format="python", fast=fast, precision=favor_precision,
+                        recall=favor_recall, comments=False, tables=include_tables, url=url)
+    try:
+        postbody, temp_text = _sequence(tree, options, options.url)
+    except (TypeError, ValueError):
+        LOGGER.warning("discarding data: %s", options.source)
+        return ""
+    # bare_extraction's size check (no comments: their size is 0).
+    if len(temp_text) < options.min_output_size and 0 < options.min_output_comm_size:
+        return ""
+    return xmltotxt(postbody, options.formatting) or ""

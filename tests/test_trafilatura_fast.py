@@ -1,0 +1,94 @@
+"""pipeline.trafilatura_fast gives bare_extraction's text, on real pages and on pages where each skipped search matters."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import trafilatura
+from lxml import etree
+from trafilatura.baseline import html2txt
+from trafilatura.utils import load_html
+
+from pipeline import trafilatura_fast
+from pipeline.trafilatura_fast import body_text
+from tests.conftest import REPO, SAMPLE
+
+PAGES = sorted([*(SAMPLE / "pages").rglob("*.html"), *(REPO / "tests" / "fixtures").rglob("*.html")])
+MODES = [{"fast": True}, {"fast": False}, {"fast": True, "favor_recall": True}, {"fast": True, "favor_precision": True}]
+
+FILLER = " ".join(f"Sentence {i} of the story tells what happened in the town that day." for i in range(4))
+NAVIGATION = "".join(f"<li><a href='/s/{i}'>Section number {i} of the site with its long name</a></li>" for i in range(60))
+
+
+def _page(extra: str, body: str = FILLER) -> str:
+    return (f"<html><head><title>T</title></head><body><nav><ul>{NAVIGATION}</ul></nav>"
+            f"<article><h1>Headline</h1><p>{body}</p>{extra}</article><footer>Footer</footer></body></html>")
+
+
+# Each of these makes one skipped search match: the original search must run and give the same text.
+SYNTHETIC = {
+    "comments": _page("<div id='comments'><p>A reader comment that is long enough to be a paragraph of text.</p></div>"),
+    "comment list": _page("<ul class='comment-list'><li>A reader's comment in a list item of the thread.</li></ul>"),
+    "infinite scroll": _page(f"<div class='infinite-scroll'><h2>Next story</h2><p>{FILLER}</p></div>"),
+    "next article": _page(f"<div id='mvp-post-add-box'><h1>Other</h1><p>{FILLER}</p></div>"),
+    "share buttons": _page("<div class='elementor-share-buttons'><p>Share this story with your friends now</p></div>"),
+    "cookie banner": _page("<div class='CookieConsent-Banner'><p>We use cookies. Accept them all please.</p></div>"),
+    "no match": _page("<div class='commentary box'><p>An aside about the story that is long enough.</p></div>"),  # an opinion piece
+}
+
+
+def _bare(tree, url: str, **mode: bool) -> str:
+    result = trafilatura.bare_extraction(tree, url=url, include_comments=False, **mode)
+    return (result.text or "") if result is not None else ""
+
+
+def test_written_against_the_installed_trafilatura() -> None:
+    # When this fails trafilatura changed: body_text falls back to bare_extraction (correct, but slower); re-check
+    # trafilatura_sequence against _sequence and update PINNED_VERSION and the searches' patterns.
+    assert trafilatura_fast.ENABLED
+
+
+@pytest.mark.parametrize("path", PAGES, ids=lambda p: str(p.relative_to(REPO)))
+def test_same_text_as_bare_extraction(path: Path) -> None:
+    tree = load_html(path.read_bytes())
+    if tree is None:
+        pytest.skip("not HTML")
+    before = etree.tostring(tree)
+    for mode in MODES:
+        assert body_text(tree, "https://example.org/a", **mode) == _bare(tree, "https://example.org/a", **mode), mode
+    assert etree.tostring(tree) == before  # the caller's tree is left as it was
+    banners = bool(trafilatura_fast._COOKIE_BANNER.search(_values(tree)))
+    assert trafilatura_fast._page_text_length(tree, banners) == len(html2txt(tree))
+
+
+@pytest.mark.parametrize("name", SYNTHETIC)
+def test_same_text_where_a_search_matches(name: str) -> None:
+    for body in (FILLER, "Short story."):  # a short one also takes the recall escalation and its page measure
+        tree = load_html(SYNTHETIC[name].replace(FILLER, body, 1))
+        for mode in MODES:
+            assert body_text(tree, "https://example.org/a", **mode) == _bare(tree, "https://example.org/a", **mode)
+
+
+def test_the_page_measure_needs_the_banner_search_where_a_banner_is_named() -> None:
+    tree = load_html(SYNTHETIC["cookie banner"])
+    assert trafilatura_fast._page_text_length(tree, banners=True) == len(html2txt(tree))
+    assert trafilatura_fast._page_text_length(tree, banners=False) != len(html2txt(tree))
+
+
+def _values(tree) -> str:
+    return "\n".join(trafilatura_fast._CLASS_VALUES(tree) + trafilatura_fast._ID_VALUES(tree))
+
+
+def test_searches_are_skipped_only_when_nothing_can_match() -> None:
+    def values(html: str) -> str:
+        return _values(load_html(html))
+
+    assert trafilatura_fast._COMMENTS.search(values(SYNTHETIC["comments"]))
+    assert trafilatura_fast._COMMENTS.search(values(SYNTHETIC["comment list"]))
+    assert trafilatura_fast._RAW_PRUNE.search(values(SYNTHETIC["infinite scroll"]))
+    assert trafilatura_fast._RAW_PRUNE.search(values(SYNTHETIC["share buttons"]))
+    assert trafilatura_fast._COOKIE_BANNER.search(values(SYNTHETIC["cookie banner"]))
+    clean = values(SYNTHETIC["no match"])
+    assert not any(p.search(clean) for p in (trafilatura_fast._COMMENTS, trafilatura_fast._RAW_PRUNE,
+                                              trafilatura_fast._COOKIE_BANNER))
