@@ -71,3 +71,33 @@ def test_group_model_redivides_only_an_unclear_answer_within_its_group() -> None
 def test_paragraph_languages() -> None:
     paragraphs = [STORY, GERMAN_QUOTE, "Photo: AP", STORY.replace("city", "town")]
     assert paragraph_languages(paragraphs, "en") == ["en", "de", None, "en"]
+
+
+def test_lingua_is_asked_only_when_its_vote_could_change_the_answer(monkeypatch) -> None:
+    asked: list[str] = []
+    full = language._lingua_scores
+
+    def counted(text: str, detector=None) -> dict[str, float]:
+        asked.append(text)
+        return full(text, detector)
+
+    monkeypatch.setattr(language, "_lingua_scores", counted)
+    assert detect_language(STORY)[0] == "en"  # fastText and langdetect sure: lingua cannot overturn them
+    assert asked == []
+    assert detect_language(TEXTS[2])[0] == "ca"  # a confusable group: lingua (and the group's model) decide
+    assert asked
+    asked.clear()
+    assert language_scores("Ein, zwei, drei, vier")  # short: the cheap detectors are not sure enough alone
+    assert asked
+
+
+def test_an_expert_is_left_out_only_when_it_cannot_change_the_answer() -> None:
+    sure = [({"en": 0.999, "de": 0.001}, 1.0), ({"en": 0.99999}, 0.3)]
+    assert language._leads_whatever(sure, "en", 1.0)
+    assert not language._leads_whatever(sure, "en", 2.0)  # a heavier expert could overturn it
+    # the bound holds: the worst vote for "en" still leaves it first
+    worst = language._product_of_experts([({"de": 1.0}, 1.0), *sure])
+    assert next(iter(worst)) == "en"
+    unsure = [({"en": 0.9, "de": 0.1}, 1.0), ({"en": 0.99999}, 0.3)]
+    assert not language._leads_whatever(unsure, "en", 1.0)
+    assert next(iter(language._product_of_experts([({"de": 1.0}, 1.0), *unsure]))) == "de"
