@@ -4,18 +4,20 @@ The same story with small edits, or the same article on two sites, has a 64-bit 
 within a few bits of the first copy's. Each row stays (one row per article URL) and the later copies get
 ``duplicate_of`` = the first copy's ``article_id``. Lookups use the pigeonhole trick: with at most
 ``MAX_DISTANCE`` differing bits, one of ``MAX_DISTANCE + 1`` blocks of the hash is equal, so each block is an
-exact-match index; memory is a few integers per article.
+exact-match index; memory is a few fixed-width integers per article.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
+from array import array
 from collections import Counter
 from collections.abc import Iterable, Iterator
 
 import numpy as np
 
+from pipeline.compact import DIGEST_BYTES, DigestIndex
 from pipeline.document import Document
 from pipeline.steps import Step
 
@@ -58,33 +60,54 @@ def simhash(text: str) -> int:
     return int.from_bytes(np.packbits(votes > 0).tobytes(), "big")
 
 
-def _blocks(value: int) -> list[tuple[int, int]]:
+def _blocks(value: int) -> list[int]:
+    """The hash's blocks, each as one int that also holds the block's number."""
     size = BITS // (MAX_DISTANCE + 1)  # bits left over past the last block only make a match likelier
-    return [(i, value >> (i * size) & ((1 << size) - 1)) for i in range(MAX_DISTANCE + 1)]
+    return [i << size | value >> (i * size) & ((1 << size) - 1) for i in range(MAX_DISTANCE + 1)]
 
 
 class NearDuplicateIndex:
-    """First-seen articles by content hash and by SimHash blocks."""
+    """First-seen articles by content hash and by SimHash blocks, in fixed-width arrays (~90 bytes an article)."""
 
     def __init__(self) -> None:
-        self.exact: dict[str, str] = {}
-        self.blocks: dict[tuple[int, int], list[tuple[int, str]]] = {}
+        self.exact = DigestIndex()  # content digest -> number of the first article with that text
+        self.ids = bytearray()  # by that number: the article's id, 16 bytes
+        self.simhashes = array("Q")  # by that number: its SimHash (0 for a short text, never looked up)
+        self.blocks: dict[int, array] = {}  # block -> numbers of the articles with it, in order
+
+    def _article_id(self, number: int) -> str:
+        return self.ids[number * DIGEST_BYTES:(number + 1) * DIGEST_BYTES].hex()
 
     def find_or_add(self, article_id: str, text: str) -> str | None:
         """The id of an earlier copy of ``text``, or None after recording this one as the first."""
-        digest = hashlib.sha256(text.encode()).hexdigest()
-        if (first := self.exact.get(digest)) is not None:
-            return first if first != article_id else None
-        self.exact[digest] = article_id
+        digest = hashlib.sha256(text.encode()).digest()[:DIGEST_BYTES]
+        if (first := self.exact.find(digest)) is not None:
+            first_id = self._article_id(first)
+            return first_id if first_id != article_id else None
+        number = self.exact.add(digest)
+        self.ids += bytes.fromhex(article_id)
         if len(_WORD.findall(text)) < MIN_WORDS:
+            self.simhashes.append(0)
             return None
         value = simhash(text)
-        for block in _blocks(value):
-            for other, other_id in self.blocks.get(block, ()):
-                if other_id != article_id and (value ^ other).bit_count() <= MAX_DISTANCE:
-                    return other_id
-        for block in _blocks(value):
-            self.blocks.setdefault(block, []).append((value, article_id))
+        self.simhashes.append(value)
+        blocks = _blocks(value)
+        near = self._near(value, blocks, article_id)
+        if near is None:
+            for block in blocks:
+                self.blocks.setdefault(block, array("I")).append(number)
+        return near
+
+    def _near(self, value: int, blocks: list[int], article_id: str) -> str | None:
+        """The first article within MAX_DISTANCE bits of ``value``, in block order, then in order of addition."""
+        found = [np.frombuffer(self.blocks[block], np.uint32) for block in blocks if block in self.blocks]
+        if not found:
+            return None
+        numbers = np.concatenate(found)
+        distances = np.bitwise_count(np.frombuffer(self.simhashes, np.uint64)[numbers] ^ np.uint64(value))
+        for number in numbers[distances <= MAX_DISTANCE].tolist():
+            if (other_id := self._article_id(number)) != article_id:
+                return other_id
         return None
 
 
