@@ -14,37 +14,25 @@ import hashlib
 from collections import Counter, deque
 from collections.abc import Iterable, Iterator
 
+import numpy as np
+
 from pipeline.artifacts import ArtifactKind, remove_lines
 from pipeline.clean.repetition import paragraph_key
+from pipeline.compact import U64Table
 from pipeline.document import Document
 from pipeline.steps import Step
 
 WINDOW = 200
 MIN_PAGES = 3
 MIN_SHARE = 0.2
-# About 20 MiB of counts; 10,000 pages of one run reach it.
+# 10,000 pages of one run reach it; ~4 MiB in the table's arrays (a Counter took ~20).
 MAX_KEYS = 200_000
 
 
-def _hash(paragraph: str) -> int:
-    return int.from_bytes(hashlib.blake2b(paragraph_key(paragraph).encode(), digest_size=8).digest(), "big")
-
-
-class _SiteCounts:
-    def __init__(self) -> None:
-        self.pages = 0
-        self.lines: Counter[int] = Counter()
-
-    def add(self, hashes: set[int]) -> None:
-        self.pages += 1
-        self.lines.update(hashes)
-
-    def forget_single_page_lines(self) -> None:
-        self.lines = Counter({h: n for h, n in self.lines.items() if n > 1})
-
-    def is_boilerplate(self, line_hash: int, min_pages: int, min_share: float) -> bool:
-        seen = self.lines.get(line_hash, 0)
-        return seen >= min_pages and seen >= min_share * self.pages
+def _hash(site: str, paragraph: str) -> int:
+    # One table for all sites: the site is part of the key (a site name holds no newline).
+    return int.from_bytes(hashlib.blake2b(f"{site}\n{paragraph_key(paragraph)}".encode(), digest_size=8).digest(),
+                          "big")
 
 
 class DropSiteBoilerplate(Step):
@@ -55,31 +43,29 @@ class DropSiteBoilerplate(Step):
         self.window, self.min_pages, self.min_share, self.max_keys = window, min_pages, min_share, max_keys
 
     def run(self, docs: Iterable[Document], stats: Counter[str]) -> Iterator[Document]:
-        sites: dict[str, _SiteCounts] = {}
-        pending: deque[tuple[Document, list[int]]] = deque()
-        keys, limit = 0, self.max_keys
+        pages: Counter[str] = Counter()  # per site
+        lines = U64Table()  # (site, line) -> on how many pages of the site it occurs
+        pending: deque[tuple[Document, np.ndarray]] = deque()
+        limit = self.max_keys
         for doc in docs:
-            hashes = [_hash(p) for p in doc.paragraphs]
-            counts = sites.setdefault(doc.site, _SiteCounts())
-            keys -= len(counts.lines)
-            counts.add(set(hashes))
-            keys += len(counts.lines)
-            if keys > limit:
-                for site_counts in sites.values():
-                    site_counts.forget_single_page_lines()
-                keys = sum(len(site_counts.lines) for site_counts in sites.values())
-                limit = max(self.max_keys, 2 * keys)  # many lines on two pages or more: never prune on every page
+            hashes = np.fromiter((_hash(doc.site, p) for p in doc.paragraphs), np.uint64, len(doc.paragraphs))
+            pages[doc.site] += 1
+            lines.increment(np.unique(hashes))
+            if len(lines) > limit:
+                lines.retain(lambda seen: seen > 1)
+                limit = max(self.max_keys, 2 * len(lines))  # many lines on two pages or more: never prune on every page
             pending.append((doc, hashes))
             if len(pending) > self.window:
-                yield self._clean(*pending.popleft(), sites, stats)
+                yield self._clean(*pending.popleft(), pages, lines, stats)
         while pending:
-            yield self._clean(*pending.popleft(), sites, stats)
+            yield self._clean(*pending.popleft(), pages, lines, stats)
 
-    def _clean(self, doc: Document, hashes: list[int], sites: dict[str, _SiteCounts], stats: Counter[str]) -> Document:
-        counts = sites[doc.site]
+    def _clean(self, doc: Document, hashes: np.ndarray, pages: Counter[str], lines: U64Table,
+               stats: Counter[str]) -> Document:
+        seen = lines.lookup(hashes)
+        boilerplate = (seen >= self.min_pages) & (seen >= self.min_share * pages[doc.site])
         doc.paragraphs, removed = remove_lines(
-            doc.paragraphs, lambda index, _: ArtifactKind.SITE_BOILERPLATE
-            if counts.is_boilerplate(hashes[index], self.min_pages, self.min_share) else None)
+            doc.paragraphs, lambda index, _: ArtifactKind.SITE_BOILERPLATE if boilerplate[index] else None)
         doc.findings += removed
         if removed:
             stats["boilerplate_lines"] += len(removed)
