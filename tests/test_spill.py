@@ -35,3 +35,25 @@ def test_partitions_come_back_whole_across_row_groups(tmp_path: Path) -> None:
     assert sorted(a_texts, key=lambda t: int(t.split()[1])) == [f"text {n}" for n in range(total) if n % 3]
     assert got[PartitionKey(day, "b.org")].num_rows == len([n for n in range(total) if not n % 3])
     assert not list(tmp_path.iterdir())
+
+
+def test_many_partitions_over_buckets_keep_key_order_and_spill_order(tmp_path: Path) -> None:
+    rows = RunRows(tmp_path)
+    total = 3 * ROWS_PER_GROUP
+    sites = [f"s{n:02d}.org" for n in range(40)]
+    for n in range(total):
+        site = sites[n * 7 % len(sites)]
+        assert rows.add(doc(n, site, url=f"https://{site}/a/{n}?amp" if n == 3 else None))
+    # A preferred second page (at the canonical URL), in a later row group, moves its article to the end of its
+    # partition; one that is not preferred changes nothing.
+    assert not rows.add(doc(3, sites[3 * 7 % len(sites)]))
+    assert not rows.add(doc(5, sites[5 * 7 % len(sites)], url="https://elsewhere.org/5"))
+    got = [(key, table["text"].to_pylist()) for key, table in rows.partitions()]
+    rows.discard()
+    assert [key.site for key, _ in got] == sorted(set(sites))
+    for key, texts in got:
+        members = [n for n in range(total) if sites[n * 7 % len(sites)] == key.site]
+        if 3 in members:
+            members = [n for n in members if n != 3] + [3]
+        assert texts == [f"text {n}" for n in members]
+    assert not list(tmp_path.iterdir())
