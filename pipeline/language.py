@@ -20,6 +20,7 @@ Models are built once per process; ``warm_up_language`` loads them all before wo
 from __future__ import annotations
 
 import functools
+import itertools
 import math
 import operator
 import os
@@ -198,13 +199,18 @@ def _judged_within_group(scores: dict[str, float], text: str) -> dict[str, float
     return dict(sorted({**scores, **within}.items(), key=lambda kv: -kv[1]))
 
 
-def _leads_whatever(experts: list[tuple[dict[str, float], float]], best: str, weight: float) -> bool:
+def _leads_whatever(experts: list[tuple[dict[str, float], float]], best: str, weight: float,
+                    declared: str | None = None) -> bool:
     """Whether ``best`` stays the combined answer whatever one more expert of ``weight`` says: even if it gives
-    ``best`` nothing and one rival everything."""
+    ``best`` nothing and one rival everything (the declared language's bonus counted where it goes)."""
     worst = weight * math.log(_FLOOR) + sum(w * math.log(scores.get(best, 0.0) + _FLOOR) for scores, w in experts)
     rival = weight * math.log(1.0 + _FLOOR) + sum(
         w * math.log(max((p for lang, p in scores.items() if lang != best), default=0.0) + _FLOOR)
         for scores, w in experts)
+    if declared == best:
+        worst += DECLARED_BONUS
+    elif declared is not None:
+        rival += DECLARED_BONUS
     return worst > rival
 
 
@@ -218,7 +224,7 @@ def language_scores(text: str, declared: str | None = None) -> dict[str, float]:
     # answer, or when the answer is in a confusable group (its vote decides whether the group model is asked). Left
     # out, it is not in the probability either; every rival then has less than 1% of the answer's.
     if best is None or any(best in group for group in CONFUSABLE_GROUPS) or \
-            not _leads_whatever(cheap, best, LINGUA_WEIGHT):
+            not _leads_whatever(cheap, best, LINGUA_WEIGHT, declared):
         scores = _product_of_experts([(_lingua_scores(text), LINGUA_WEIGHT), *cheap])
         if not scores:
             return {}
@@ -251,15 +257,15 @@ def detect_language(text: str, declared: str | None = None) -> tuple[str | None,
 def paragraph_languages(paragraphs: list[str], language: str | None, declared: str | None = None
                         ) -> list[str | None]:
     """The language of each paragraph long enough to judge (else None), given the document's ``language``."""
-    words = [[w.casefold() for w in _LETTERS.findall(p)] for p in paragraphs]
-    common = {w for w, _ in Counter(w for ws in words for w in ws).most_common(COMMON_WORDS)}
+    words = [list(map(str.casefold, _LETTERS.findall(p))) for p in paragraphs]
+    common = {w for w, _ in Counter(itertools.chain.from_iterable(words)).most_common(COMMON_WORDS)}
     hint = language or declared
     found: list[str | None] = []
     for paragraph, tokens in zip(paragraphs, words):
-        if sum(len(t) for t in tokens) < MIN_LETTERS:
+        if sum(map(len, tokens)) < MIN_LETTERS:
             found.append(None)
         elif language and len(tokens) >= MIN_SHORTCUT_WORDS and \
-                sum(t in common for t in tokens) >= MIN_COMMON_SHARE * len(tokens):
+                sum(map(common.__contains__, tokens)) >= MIN_COMMON_SHARE * len(tokens):
             found.append(language)
         else:
             found.append(detect_language(paragraph[:PARAGRAPH_SAMPLE_CHARS], hint)[0])

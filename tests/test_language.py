@@ -98,6 +98,13 @@ def test_an_expert_is_left_out_only_when_it_cannot_change_the_answer() -> None:
     # the bound holds: the worst vote for "en" still leaves it first
     worst = language._product_of_experts([({"de": 1.0}, 1.0), *sure])
     assert next(iter(worst)) == "en"
+    # the declared language's bonus counts for the answer when it is the answer, else for a rival
+    barely = [({"en": 0.97, "de": 0.03}, 1.0), ({"en": 0.99999}, 0.3)]
+    assert language._leads_whatever(barely, "en", 1.0, declared="en")
+    assert not language._leads_whatever(barely, "en", 1.0)
+    fairly = [({"en": 0.99, "de": 0.01}, 1.0), ({"en": 0.99999}, 0.3)]
+    assert language._leads_whatever(fairly, "en", 1.0)
+    assert not language._leads_whatever(fairly, "en", 1.0, declared="de")
     unsure = [({"en": 0.9, "de": 0.1}, 1.0), ({"en": 0.99999}, 0.3)]
     assert not language._leads_whatever(unsure, "en", 1.0)
     assert next(iter(language._product_of_experts([({"de": 1.0}, 1.0), *unsure]))) == "de"
