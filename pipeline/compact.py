@@ -76,10 +76,11 @@ class U64Table:
     def _merge(self) -> None:
         if not self._recent:
             return
-        keys = np.concatenate([self._keys, np.fromiter(self._recent, np.uint64, len(self._recent))])
-        values = np.concatenate([self._values, np.fromiter(self._recent.values(), np.int64, len(self._recent))])
-        order = np.argsort(keys, kind="stable")
-        self._keys, self._values = keys[order], values[order]
+        recent = np.fromiter(self._recent, np.uint64, len(self._recent))
+        order = np.argsort(recent)
+        at = np.searchsorted(self._keys, recent[order])
+        self._keys = np.insert(self._keys, at, recent[order])
+        self._values = np.insert(self._values, at, np.fromiter(self._recent.values(), np.int64, len(recent))[order])
         self._recent = {}
 
 
