@@ -7,7 +7,8 @@ with its timezone, which the partitioning by UTC day needs; htmldate's page-wide
 page declares no date.
 
 The body comes from trafilatura's fast pass (no readability/jusText comparison), which is as good as the full
-cascade on most pages at two thirds of the cost; only when it is far too short, covers less than half of the words in
+cascade on most pages at two thirds of the cost (run through :mod:`pipeline.trafilatura_fast`: the same text as
+``bare_extraction`` without the whole-page XPath searches that cannot match); only when it is far too short, covers less than half of the words in
 the ``<p>`` elements of the page's main text block (the parent holding most paragraph words), or more than twice those
 of all its ``<p>`` elements, does the full cascade run (measured in ``make eval``: it rescues the pages the fast pass
 truncates). Measured against all of a page's paragraphs (teasers, other stories, footers), a complete body looked
