@@ -7,7 +7,8 @@ writes see distinct articles. Each size is written to a WARC and run through :fu
 ``trafilatura.extract`` over the same pages on one core. Each run is a fresh process, as a scheduled task is; it loads the models before
 its timed run, and its whole process tree counts in the peak. Memory is the peak
 of the summed PSS of the process tree (shared pages counted once), sampled every second from
-``/proc/<pid>/smaps_rollup`` (cheap enough not to slow the run it measures). The WARCs are written uncompressed:
+``/proc/<pid>/smaps_rollup`` (cheap enough not to slow the run it measures), with the peaks of the run process's
+and its workers' private memory while the workers run (what grows with the run's length shows in one of them). The WARCs are written uncompressed:
 warcio gzips each record at level 9 (~18 s per 1,000 pages), which would add minutes to the 10,000-page size.
 """
 
@@ -69,36 +70,45 @@ def write_warc(path: Path, pages: list[tuple[str, bytes]], size: int) -> None:
             writer.write_record(record)
 
 
-def pss_bytes(pid: int) -> int:
-    """Proportional set size of one process (0 when it has gone)."""
+def memory_bytes(pid: int) -> tuple[int, int]:
+    """Proportional set size and private memory (clean + dirty) of one process ((0, 0) when it has gone)."""
+    fields = {}
     try:
         with open(f"/proc/{pid}/smaps_rollup", encoding="ascii") as rollup:
             for line in rollup:
-                if line.startswith("Pss:"):
-                    return int(line.split()[1]) * 1024
+                name, _, rest = line.partition(":")
+                if name in ("Pss", "Private_Clean", "Private_Dirty"):
+                    fields[name] = int(rest.split()[0]) * 1024
     except (FileNotFoundError, ProcessLookupError):
         pass
-    return 0
+    return fields.get("Pss", 0), fields.get("Private_Clean", 0) + fields.get("Private_Dirty", 0)
 
 
 class PeakMemory:
-    """Peak summed PSS of a process (default: this one) and its children while the block runs."""
+    """Peaks while the block runs, for a process (default: this one) and its children: of the summed PSS of all, and,
+    while it has children (workers), of its own private memory and of theirs summed (what grows with a run's length
+    shows in one of the two; before the fork and after the workers exit, all of the process's memory is private)."""
 
     INTERVAL_SECONDS = 1.0
 
     def __init__(self, pid: int | None = None) -> None:
         self.pid = pid
-        self.peak = 0
+        self.peak = self.parent_private = self.workers_private = 0
         self._stop = threading.Event()
 
     def _sample(self) -> None:
         root = psutil.Process(self.pid)
         while not self._stop.wait(self.INTERVAL_SECONDS):
             try:
-                pids = [root.pid, *(child.pid for child in root.children(recursive=True))]
+                children = [child.pid for child in root.children(recursive=True)]
             except psutil.NoSuchProcess:
                 return
-            self.peak = max(self.peak, sum(pss_bytes(pid) for pid in pids))
+            pss, private = memory_bytes(root.pid)
+            workers = [memory_bytes(pid) for pid in children]
+            self.peak = max(self.peak, pss + sum(w_pss for w_pss, _ in workers))
+            if workers:
+                self.parent_private = max(self.parent_private, private)
+                self.workers_private = max(self.workers_private, sum(w_private for _, w_private in workers))
 
     def __enter__(self) -> "PeakMemory":
         self._thread = threading.Thread(target=self._sample, daemon=True)
@@ -128,9 +138,9 @@ def _timed_run(warc: Path, processes: int, data_dir: Path, results: multiprocess
     results.put((result.counts.get("warc_responses", 0) / seconds, result.articles, result.error))
 
 
-def pipeline_run(warc: Path, processes: int, work: Path) -> tuple[float, int, int]:
-    """(pages/s, articles, peak PSS of the run's process tree): each run in its own process, so that no run inherits
-    the memory another one left behind."""
+def pipeline_run(warc: Path, processes: int, work: Path) -> tuple[float, int, PeakMemory]:
+    """(pages/s, articles, the run's memory peaks): each run in its own process, so that no run inherits the memory
+    another one left behind."""
     context = multiprocessing.get_context("spawn")
     results = context.Queue()
     child = context.Process(target=_timed_run, args=(warc, processes, work / f"data-{processes}-{warc.stem}", results))
@@ -140,7 +150,7 @@ def pipeline_run(warc: Path, processes: int, work: Path) -> tuple[float, int, in
         child.join()
     if error:
         raise RuntimeError(error)
-    return speed, articles, memory.peak
+    return speed, articles, memory
 
 
 def main(quick: bool = False) -> None:
@@ -160,7 +170,9 @@ def main(quick: bool = False) -> None:
             warc = work / f"pages-{size}.warc"
             write_warc(warc, pages, size)
             for processes in (1, 2) if size == sizes[0] else (2,):
-                speed, articles, peak = pipeline_run(warc, processes, work)
+                speed, articles, memory = pipeline_run(warc, processes, work)
                 print(f"pipeline, {size:>6} pages, {processes} process{'es' if processes > 1 else ''}: "
                       f"{speed:.1f} pages/s ({speed / processes / rate:.2f} of bare per core), "
-                      f"{articles} articles, peak memory {peak / 2**20:.0f} MiB", flush=True)
+                      f"{articles} articles, peak memory {memory.peak / 2**20:.0f} MiB"
+                      + (f" (private while the workers ran: run process {memory.parent_private / 2**20:.0f} MiB, "
+                         f"workers {memory.workers_private / 2**20:.0f} MiB)" if processes > 1 else ""), flush=True)
