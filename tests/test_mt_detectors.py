@@ -94,6 +94,14 @@ def test_idioms_know_their_languages() -> None:
     assert detect_idioms("We recall that meeting; the vote is this Tuesday.") == []
 
 
+def test_idiom_phrases_are_found_wherever_their_words_stand_together() -> None:
+    text = "For his part, the minister promised High-quality development of the region."
+    assert [f.evidence for f in detect_idioms(text)] == ["For his part,", "High-quality development"]
+    assert idiom_matcher().languages_of("High-quality development") == {"zh"}
+    # every word of both phrases, but not as the phrases
+    assert detect_idioms("His part in the development was of high quality, for all to see.") == []
+
+
 def test_teaser_with_subtitle_is_a_copy_of_the_body_start() -> None:
     body = "A special unit of Russian fighters arrived in Kazakhstan this morning after the Kremlin decided to act."
     lead = "Moscow sends paratroopers " + body[:60]

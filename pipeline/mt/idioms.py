@@ -1,9 +1,10 @@
 """``literal_idiom``: word-for-word renderings of foreign idioms and newsroom formulas (``data/idioms/<lang>.yaml``).
 
-A phrase is tried only where a word equal to its first word starts (one dictionary look-up per word of the
-text), so the cost grows with the text, not with the number of idioms; the few regular-expression idioms are
-searched in one pass, as one alternation that only starts where a word starts (searched one by one, they cost
-more than all the phrases). An idiom listed in several languages' files votes for each of them.
+A phrase is searched for only in a text that has all of its words (one set of the text's words, then a subset test
+per phrase), so most texts are searched for no phrase at all and the cost grows with the text, not with the number
+of idioms; the few regular-expression idioms are searched in one pass, as one alternation that only starts where a
+word starts (searched one by one, they cost more). An idiom listed in several languages' files votes for each of
+them.
 """
 
 from __future__ import annotations
@@ -18,49 +19,57 @@ from pipeline.mt.resources import idiom_files
 
 _WORD = re.compile(r"\w+")
 
-Rule = tuple[re.Pattern[str], frozenset[str]]
+
+@dataclass(frozen=True)
+class Rule:
+    regex: re.Pattern[str]
+    languages: frozenset[str]
+    words: frozenset[str] = frozenset()  # casefolded words it cannot match without
 
 
 @dataclass(frozen=True)
 class IdiomMatcher:
-    by_first_word: dict[str, tuple[Rule, ...]]  # phrases, keyed by their first word, lower case
+    phrases: tuple[Rule, ...]  # longest first: at one place, "the reporter learned from" wins over "the reporter learned"
     patterns: tuple[Rule, ...]  # regular-expression idioms
     any_pattern: re.Pattern[str] | None  # all of them: group ``p<i>`` is ``patterns[i]``
 
     def find(self, text: str) -> list[tuple[str, frozenset[str]]]:
-        found: list[tuple[int, str, frozenset[str]]] = []
-        for word in _WORD.finditer(text):
-            for regex, languages in self.by_first_word.get(word.group().lower(), ()):
-                if match := regex.match(text, word.start()):
-                    found.append((match.start(), match.group(), languages))
-                    break
+        words = set(_WORD.findall(text.casefold()))
+        at: dict[int, tuple[str, frozenset[str]]] = {}
+        for rule in self.phrases:
+            if rule.words <= words:
+                for match in rule.regex.finditer(text):
+                    at.setdefault(match.start(), (match.group(), rule.languages))
+        found = sorted(at.items(), key=lambda item: item[0])
         if self.any_pattern is not None:
-            found += [(match.start(), match.group(), self.patterns[int(match.lastgroup[1:])][1])
+            found += [(match.start(), (match.group(), self.patterns[int(match.lastgroup[1:])].languages))
                       for match in self.any_pattern.finditer(text)]
-        return [(phrase, languages) for _, phrase, languages in sorted(found, key=lambda item: item[0])]
+        return [found_at for _, found_at in sorted(found, key=lambda item: item[0])]
 
     def languages_of(self, evidence: str) -> frozenset[str]:
-        rules = [*self.by_first_word.get(evidence.split()[0].lower() if evidence.split() else "", ()), *self.patterns]
-        return next((languages for regex, languages in rules if regex.fullmatch(evidence)), frozenset())
+        return next((rule.languages for rule in (*self.phrases, *self.patterns) if rule.regex.fullmatch(evidence)),
+                    frozenset())
 
 
 @functools.cache
 def idiom_matcher() -> IdiomMatcher:
-    languages_by_regex: dict[tuple[str, str | None], set[str]] = defaultdict(set)
+    # one rule per regular expression; phrases keep their words (None for a pattern)
+    languages_by_regex: dict[tuple[str, frozenset[str] | None], set[str]] = defaultdict(set)
     for data in idiom_files():
         for idiom in data.idioms:
-            first = idiom.phrase.split()[0].lower().strip(",.") if idiom.phrase else None
-            languages_by_regex[(idiom.regex(), first)].add(data.language)
-    by_first_word: dict[str, list[Rule]] = defaultdict(list)
+            words = frozenset(_WORD.findall(idiom.phrase.casefold())) if idiom.phrase else None
+            languages_by_regex[(idiom.regex(), words)].add(data.language)
+    phrases: list[Rule] = []
     patterns: list[Rule] = []
-    for (regex, first), languages in languages_by_regex.items():
-        rule = (re.compile(regex, re.IGNORECASE | re.MULTILINE), frozenset(languages))
-        (by_first_word[first] if first else patterns).append(rule)
-    any_pattern = re.compile(r"\b(?:" + "|".join(f"(?P<p{i}>{regex.pattern})" for i, (regex, _) in enumerate(patterns))
+    for (regex, words), languages in languages_by_regex.items():
+        compiled = re.compile(regex, re.IGNORECASE | re.MULTILINE)
+        if words is None:
+            patterns.append(Rule(compiled, frozenset(languages)))
+        else:
+            phrases.append(Rule(compiled, frozenset(languages), words))
+    any_pattern = re.compile(r"\b(?:" + "|".join(f"(?P<p{i}>{rule.regex.pattern})" for i, rule in enumerate(patterns))
                              + ")", re.IGNORECASE | re.MULTILINE) if patterns else None
-    # longest phrase first, so "the reporter learned from" wins over "the reporter learned"
-    return IdiomMatcher({word: tuple(sorted(rules, key=lambda r: -len(r[0].pattern)))
-                         for word, rules in by_first_word.items()}, tuple(patterns), any_pattern)
+    return IdiomMatcher(tuple(sorted(phrases, key=lambda rule: -len(rule.regex.pattern))), tuple(patterns), any_pattern)
 
 
 def detect_idioms(text: str) -> list[Finding]:
