@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import pytest
+import regex
 
 from pipeline.artifacts import ArtifactKind, Family, Finding
+from pipeline.mt import script
 from pipeline.mt.credits import is_mangled
 from pipeline.mt.idioms import detect_idioms, idiom_matcher
 from pipeline.mt.names import detect_name_variants
@@ -41,6 +43,14 @@ def test_script_mix_finds_foreign_runs_and_their_language() -> None:
     findings = detect_script_mix("The crowd chanted שלום עולם while officials from Москва watched.")
     assert [f.evidence for f in findings] == ["שלום עולם", "Москва"]
     assert script_language("שלום") == "he" and script_language("Київ") == "uk" and script_language("東京です") == "ja"
+
+
+def test_every_letter_of_the_scripts_passes_the_quick_check() -> None:
+    every_character = "".join(chr(code) for code in range(0x110000) if not 0xD800 <= code < 0xE000)
+    letters = regex.findall(f"[{script._LETTER}]", every_character)
+    assert len(letters) > 100_000
+    assert not [letter for letter in letters if not script._ANY_SCRIPT.match(letter)]
+    assert not script._ANY_SCRIPT.search("Zürich, Łódź, Việt Nam, „quoted“ – 5 € ✓")
 
 
 def test_script_mix_ignores_diacritics_emoji_and_text_written_in_that_script() -> None:
