@@ -9,6 +9,7 @@ skeletons, and short words (Un, Il, Ann) never count.
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
 from collections import defaultdict
@@ -17,18 +18,20 @@ from pipeline.artifacts import ArtifactKind, Finding
 
 MIN_LETTERS = 4
 _WORD = re.compile(r"\b[A-Z][a-zà-ÿ'’]+(?:-[A-Z][a-zà-ÿ]+)?\b|\S+")
-_FOLDS = (
+# In order; a literal fold is a str.replace, which costs a tenth of a regular expression's substitution.
+_FOLDS: tuple[tuple[re.Pattern[str] | str, str], ...] = (
     (re.compile(r"(?<=[aeiou])y(?=[aeiou])"), ""),  # Tokayev / Tokaev
     (re.compile(r"(?:iy|yy|ii)$"), "y"),  # Zelenskiy / Zelenskyy / Zelensky
-    (re.compile(r"kh"), "h"),
-    (re.compile(r"ph"), "f"),
-    (re.compile(r"ck"), "k"),
-    (re.compile(r"ou"), "u"),
-    (re.compile(r"ee"), "i"),
-    (re.compile(r"y"), "i"),
-    (re.compile(r"q"), "k"),
-    (re.compile(r"w"), "v"),
-    (re.compile(r"['’]"), ""),
+    ("kh", "h"),
+    ("ph", "f"),
+    ("ck", "k"),
+    ("ou", "u"),
+    ("ee", "i"),
+    ("y", "i"),
+    ("q", "k"),
+    ("w", "v"),
+    ("'", ""),
+    ("’", ""),
     (re.compile(r"(.)\1+"), r"\1"),  # Qassim / Qasim
 )
 
@@ -37,24 +40,23 @@ def skeleton(word: str) -> str:
     folded = unicodedata.normalize("NFKD", word.casefold())
     folded = "".join(ch for ch in folded if not unicodedata.combining(ch))
     for pattern, replacement in _FOLDS:
-        folded = pattern.sub(replacement, folded)
+        folded = folded.replace(pattern, replacement) if isinstance(pattern, str) else pattern.sub(replacement, folded)
     return folded
-
-
-def _is_name(token: str) -> bool:
-    return token[:1].isupper() and token[1:2].islower()
 
 
 def detect_name_variants(text: str) -> list[Finding]:
     tokens = _WORD.findall(text)
+    # which tokens are capitalised words, and one more: nothing stands right of the last token
+    named = [token[:1].isupper() and token[1:2].islower() for token in tokens] + [False]
     # every capitalised word with the capitalised words beside it
     contexts: dict[str, set[tuple[str, str]]] = defaultdict(set)
-    for i, token in enumerate(tokens):
-        if not _is_name(token) or len(token) < MIN_LETTERS:
+    for i in itertools.compress(range(len(tokens)), named):
+        token = tokens[i]
+        if len(token) < MIN_LETTERS:
             continue
-        if i > 0 and _is_name(tokens[i - 1]):
+        if i > 0 and named[i - 1]:
             contexts[token].add(("left", tokens[i - 1]))
-        if i + 1 < len(tokens) and _is_name(tokens[i + 1]):
+        if named[i + 1]:
             contexts[token].add(("right", tokens[i + 1]))
     by_skeleton: dict[str, list[str]] = defaultdict(list)
     for word in contexts:  # only words with a capitalised neighbour can share one
