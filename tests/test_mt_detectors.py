@@ -108,6 +108,8 @@ def test_idiom_phrases_are_found_wherever_their_words_stand_together() -> None:
     text = "For his part, the minister promised High-quality development of the region."
     assert [f.evidence for f in detect_idioms(text)] == ["For his part,", "High-quality development"]
     assert idiom_matcher().languages_of("High-quality development") == {"zh"}
+    assert detect_idioms(text, "en") == detect_idioms(text)
+    assert detect_idioms(text, "de") == []  # an English quotation in a German article is no trace of translation
     # every word of both phrases, but not as the phrases
     assert detect_idioms("His part in the development was of high quality, for all to see.") == []
 

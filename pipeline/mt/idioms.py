@@ -18,6 +18,7 @@ from pipeline.artifacts import ArtifactKind, Finding
 from pipeline.mt.resources import idiom_files
 
 _WORD = re.compile(r"\w+")
+RENDERING_LANGUAGE = "en"
 
 
 @dataclass(frozen=True)
@@ -72,5 +73,9 @@ def idiom_matcher() -> IdiomMatcher:
     return IdiomMatcher(tuple(sorted(phrases, key=lambda rule: -len(rule.regex.pattern))), tuple(patterns), any_pattern)
 
 
-def detect_idioms(text: str) -> list[Finding]:
+def detect_idioms(text: str, language: str | None = None) -> list[Finding]:
+    """Idioms in ``text``; none when its ``language`` is known and not English, the language of every rendering in
+    the idiom files (in an article in another language, one would be a quotation, not a trace of translation)."""
+    if language not in (None, RENDERING_LANGUAGE):
+        return []
     return [Finding(ArtifactKind.LITERAL_IDIOM, phrase) for phrase, _ in idiom_matcher().find(text)]

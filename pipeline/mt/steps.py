@@ -61,7 +61,7 @@ def _detect(doc: Document) -> list[Finding]:
     found += detect_name_variants("\n\n".join([text, *doc.captions]))
     found += detect_script_mix(text)
     found += detect_language_mismatch(doc.paragraphs, doc.paragraph_languages, doc.language)
-    found += detect_idioms(text)
+    found += detect_idioms(text, doc.language)
     return found
 
 
