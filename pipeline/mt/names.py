@@ -37,8 +37,9 @@ _FOLDS: tuple[tuple[re.Pattern[str] | str, str], ...] = (
 
 
 def skeleton(word: str) -> str:
-    folded = unicodedata.normalize("NFKD", word.casefold())
-    folded = "".join(ch for ch in folded if not unicodedata.combining(ch))
+    folded = word.casefold()
+    if not folded.isascii():  # accents off (ASCII has none)
+        folded = "".join(ch for ch in unicodedata.normalize("NFKD", folded) if not unicodedata.combining(ch))
     for pattern, replacement in _FOLDS:
         folded = folded.replace(pattern, replacement) if isinstance(pattern, str) else pattern.sub(replacement, folded)
     return folded
