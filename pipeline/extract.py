@@ -33,7 +33,7 @@ from htmldate import find_date
 import lxml.html
 from lxml import etree
 from trafilatura.json_metadata import extract_json, normalize_json
-from trafilatura.metadata import JSON_MINIFY, examine_meta, extract_author, extract_sitename, extract_title
+from trafilatura.metadata import JSON_MINIFY, examine_meta, extract_sitename, extract_title
 from trafilatura.settings import Document as TrafilaturaMetadata, set_date_params
 from trafilatura.utils import load_html
 
@@ -42,7 +42,7 @@ from pipeline.bylines import names_in_byline_block, split_authors
 from pipeline.clean.continuation import continuation_paragraphs, paragraph_blocks
 from pipeline.clean.related_links import drop_related_links
 from pipeline.clean.title import site_keys, strip_site_suffix
-from pipeline.trafilatura_fast import body_text
+from pipeline.trafilatura_fast import body_text, page_author
 
 # The public-suffix list bundled with tldextract: never fetched at run time.
 _TLD = tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
@@ -219,7 +219,7 @@ def _metadata(tree: etree._Element) -> TrafilaturaMetadata:
         except (ValueError, AttributeError, TypeError):  # not JSON, or JSON of a shape trafilatura's reader trips on
             continue
     metadata.title = metadata.title or extract_title(tree)
-    metadata.author = metadata.author or extract_author(tree)
+    metadata.author = metadata.author or page_author(tree)
     metadata.sitename = metadata.sitename or extract_sitename(tree)
     return metadata
 

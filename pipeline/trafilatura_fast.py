@@ -1,4 +1,4 @@
-"""trafilatura's body text (``bare_extraction(...).text``) at a lower cost, with the same output.
+"""trafilatura's body text (``bare_extraction(...).text``) and author search at a lower cost, with the same output.
 
 Pinned to trafilatura 2.3.1 (``requirements.txt``): with another version, or another XPath or setting than the ones
 this module was written against, :func:`body_text` is ``trafilatura.bare_extraction`` itself.
@@ -16,6 +16,10 @@ of the page ``bare_extraction`` makes for the prunes to modify.
 comments on :func:`body_text` calls ``bare_extraction``), with the three changes above and nothing else; the other
 stages are trafilatura's own functions. ``tests/test_trafilatura_fast.py`` checks the output against
 ``bare_extraction`` on the sample and fixture pages.
+
+:func:`page_author` is ``trafilatura.metadata.extract_author`` (~10 ms: its searches run over a pruned copy of the page),
+answered None at once on a page where no element or attribute value holds what any of its searches needs (on about
+two pages in five of those that declare no author).
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ from trafilatura import core, settings, xpaths
 from trafilatura.baseline import _spaced_text, baseline, html2txt
 from trafilatura.core import _extract_and_compare, _forum_thread_page, _prepare_tree, _recall_retry, justext_rescue
 from trafilatura.htmlprocessing import prune_unwanted_nodes
+from trafilatura.metadata import extract_author
 from trafilatura.settings import DEFAULT_CONFIG, Extractor
 from trafilatura.xml import delete_element, xmltotxt
 
@@ -57,6 +62,19 @@ _COOKIE_BANNER = re.compile(_COOKIE, re.MULTILINE | re.IGNORECASE)
 _BASIC_CLEAN_TAGS = ".//aside|.//div[contains(@class|@id, 'footer')]|.//fencedframe|.//footer|.//script|.//style|.//svg|.//template"
 _BASIC_CLEAN_WITHOUT_BANNERS = XPath(_BASIC_CLEAN_TAGS)
 
+# extract_author's searches (AUTHOR_XPATHS) are made of these tests and patterns (checked at import). Each needs a
+# ``rel`` or ``author`` element, or one of the needles in a value of the attributes they read: "author" (any case)
+# holds "uthor", "byline" "byl", "Byline" "yline".
+_AUTHOR_TESTS = ("@rel='author'", "@id='author'", "@class='author'", "@itemprop='author name'", "rel='me'",
+                 "@data-testid='AuthorCard'", "@data-testid='AuthorURL'", "@class='byline'", "@class='username'",
+                 "@class='byl'", "@class='BBL'", "contains(@itemprop, 'author')", "contains(@data-component, 'Byline')")
+_AUTHOR_PATTERNS = ("author-?name|AuthorName|authorName", "author|zuozhe|bianji|xiaobian",
+                    "author|channel-name|zuozhe|bianji|xiaobian|submitted-by|posted-by|journalist-name", "[Aa]uthor",
+                    "[Aa]uthor|screenname|writer|[Bb]yline")
+_AUTHOR_NEEDLES = ("uthor", "byl", "yline", "username", "BBL", "zuozhe", "bianji", "xiaobian", "channel-name",
+                   "submitted-by", "posted-by", "journalist-name", "screenname", "writer")
+_AUTHOR_VALUES = XPath("//@class|//@id|//@rel|//@itemprop|//@data-testid|//@data-component", smart_strings=False)
+_AUTHOR_ELEMENTS = ("rel", "author")
 
 def _written_against() -> bool:
     """Whether the installed trafilatura is the one this module reproduces."""
@@ -67,7 +85,19 @@ def _written_against() -> bool:
             and len(raw_paths) == 2 and _SCROLL in raw_paths[0] and _SHARE_BUTTONS in raw_paths[1]
             and len(comment_paths) == 1 and _COMMENTS_ID in comment_paths[0] and _COMMENTS_CLASS in comment_paths[0]
             and basic == f"{_BASIC_CLEAN_TAGS}|.//*[re:test(@class, '{_COOKIE}', 'i') or re:test(@id, '{_COOKIE}', 'i')]"
-            and Extractor().max_tree_size is None)
+            and Extractor().max_tree_size is None
+            and _author_searches_are(" ".join(e.path for e in xpaths.AUTHOR_XPATHS)))
+
+
+def _author_searches_are(paths: str) -> bool:
+    """Whether AUTHOR_XPATHS are the three searches made of the tests and patterns above (and no others)."""
+    rest = " ".join(paths.split())
+    for pattern in _AUTHOR_PATTERNS:
+        rest = rest.replace(f"re:test(@id, '{pattern}')", "").replace(f"re:test(@class, '{pattern}')", "")
+    for test in (*_AUTHOR_TESTS, "|//author"):
+        rest = rest.replace(test, "")
+    tags = re.sub(r"self::\w+|//\*|\bor\b|[\[\]()\s]", "", rest)
+    return len(xpaths.AUTHOR_XPATHS) == 3 and tags == ""
 
 
 ENABLED = _written_against()
@@ -149,3 +179,13 @@ def body_text(tree: HtmlElement, url: str, *, fast: bool, favor_precision: bool 
     if len(temp_text) < options.min_output_size and 0 < options.min_output_comm_size:
         return ""
     return xmltotxt(postbody, options.formatting) or ""
+
+
+def page_author(tree: HtmlElement) -> str | None:
+    """trafilatura's ``extract_author(tree)``. It searches a pruned copy of the page (~10 ms); when no element or
+    attribute value of the page holds what its searches need, none of the copy can, and the answer is None at once."""
+    if ENABLED and next(tree.iter(_AUTHOR_ELEMENTS), None) is None:
+        values = "\n".join(_AUTHOR_VALUES(tree))
+        if not any(needle in values for needle in _AUTHOR_NEEDLES):
+            return None
+    return extract_author(tree)

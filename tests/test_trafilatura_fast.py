@@ -8,6 +8,7 @@ import pytest
 import trafilatura
 from lxml import etree
 from trafilatura.baseline import html2txt
+from trafilatura.metadata import extract_author
 from trafilatura.utils import load_html
 
 from pipeline import trafilatura_fast
@@ -92,3 +93,39 @@ def test_searches_are_skipped_only_when_nothing_can_match() -> None:
     clean = values(SYNTHETIC["no match"])
     assert not any(p.search(clean) for p in (trafilatura_fast._COMMENTS, trafilatura_fast._RAW_PRUNE,
                                               trafilatura_fast._COOKIE_BANNER))
+
+
+# One page per test and pattern of trafilatura's author searches: each must reach extract_author.
+AUTHOR_MARKUP = [
+    "<a rel='author'>Jane Roe</a>", "<span id='author'>Jane Roe</span>", "<div class='author'>Jane Roe</div>",
+    "<span itemprop='author name'>Jane Roe</span>", "<p>Jane Roe<rel>me</rel></p>",
+    "<div data-testid='AuthorCard'>Jane Roe</div>", "<a data-testid='AuthorURL'>Jane Roe</a>",
+    "<span class='byline'>Jane Roe</span>", "<span class='username'>Jane Roe</span>", "<span class='byl'>Jane Roe</span>",
+    "<span class='BBL'>Jane Roe</span>", "<span itemprop='creator author'>Jane Roe</span>",
+    "<div data-component='ArticleByline'>Jane Roe</div>", "<author>Jane Roe</author>",
+    *(f"<span class='x {name}'>Jane Roe</span>" for name in (
+        "authorname", "AuthorName", "authorName", "channel-name", "zuozhe", "bianji", "xiaobian", "submitted-by",
+        "posted-by", "journalist-name", "Author", "screenname", "writer", "Byline")),
+    *(f"<span id='x-{name}'>Jane Roe</span>" for name in ("author", "zuozhe", "bianji", "xiaobian", "Author")),
+]
+
+
+@pytest.mark.parametrize("markup", AUTHOR_MARKUP)
+def test_page_author_reaches_every_author_search(markup: str) -> None:
+    tree = load_html(f"<html><body><article><h1>Headline</h1>{markup}<p>{FILLER}</p></article></body></html>")
+    assert trafilatura_fast.page_author(tree) == extract_author(tree) is not None
+
+
+def test_page_author_without_author_markup_is_none_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    tree = load_html(SYNTHETIC["no match"])
+    assert extract_author(tree) is None
+    monkeypatch.setattr(trafilatura_fast, "extract_author", lambda tree: pytest.fail("searched"))
+    assert trafilatura_fast.page_author(tree) is None
+
+
+@pytest.mark.parametrize("path", PAGES, ids=lambda p: str(p.relative_to(REPO)))
+def test_page_author_is_extract_author(path: Path) -> None:
+    tree = load_html(path.read_bytes())
+    if tree is None:
+        pytest.skip("not HTML")
+    assert trafilatura_fast.page_author(tree) == extract_author(tree)
