@@ -6,16 +6,16 @@ extractor. trafilatura gives the body, title, authors, description and site name
 with its timezone, which the partitioning by UTC day needs; htmldate's page-wide search runs only when the
 page declares no date.
 
-The body comes from trafilatura's fast pass (no readability/jusText comparison), which is as good as the full
-cascade on most pages at two thirds of the cost (run through :mod:`pipeline.trafilatura_fast`: the same text as
-``bare_extraction`` without the whole-page XPath searches that cannot match); only when it is far too short, covers less than half of the words in
-the ``<p>`` elements of the page's main text block (the parent holding most paragraph words), or more than twice those
-of all its ``<p>`` elements, does the full cascade run (measured in ``make eval``: it rescues the pages the fast pass
-truncates). Measured against all of a page's paragraphs (teasers, other stories, footers), a complete body looked
-truncated on one page in ten, and the re-run there cost time and on some pages took in a second story. Two rules need
-the tree and run here: blocks that continue a story split by ads are appended (:mod:`pipeline.clean.continuation`), and
-lines that are the text of the page's links to other stories go (:mod:`pipeline.clean.related_links`). A first body line
-that repeats the page's ``<h1>`` goes too. What these rules remove comes back in ``Extracted.findings``.
+The body comes from trafilatura's fast pass (no readability/jusText comparison), which is as good as the full cascade on
+most pages at two thirds of the cost (run through :mod:`pipeline.trafilatura_fast`: the same text as ``bare_extraction``
+without the whole-page XPath searches that cannot match); only when it is far too short, covers less than half of the
+words in the ``<p>`` elements of the page's main text block (the parent holding most paragraph words), or more than
+twice those of all its ``<p>`` elements, does the full cascade run (measured in ``make eval``: it rescues the pages the
+fast pass truncates). Measured against all of a page's paragraphs (teasers, other stories, footers), a complete body
+looked truncated on one page in ten, and the re-run there cost time and on some pages took in a second story. Two rules
+need the tree and run here: blocks that continue a story split by ads are appended (:mod:`pipeline.clean.continuation`),
+and lines that are the text of the page's links to other stories go (:mod:`pipeline.clean.related_links`). A first body
+line that repeats the page's ``<h1>`` goes too. What these rules remove comes back in ``Extracted.findings``.
 """
 
 from __future__ import annotations

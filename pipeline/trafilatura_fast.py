@@ -17,9 +17,9 @@ comments on :func:`body_text` calls ``bare_extraction``), with the three changes
 stages are trafilatura's own functions. ``tests/test_trafilatura_fast.py`` checks the output against
 ``bare_extraction`` on the sample and fixture pages.
 
-:func:`page_author` is ``trafilatura.metadata.extract_author`` (~10 ms: its searches run over a pruned copy of the page),
-answered None at once on a page where no element or attribute value holds what any of its searches needs (on about
-two pages in five of those that declare no author).
+:func:`page_author` is ``trafilatura.metadata.extract_author`` (~10 ms: its searches run over a pruned copy of the
+page), answered None at once on a page where no element or attribute value holds what any of its searches needs (on
+about two pages in five of those that declare no author).
 """
 
 from __future__ import annotations
@@ -59,8 +59,10 @@ _RAW_PRUNE = re.compile(f"{_SCROLL}|{_SHARE_BUTTONS}", re.MULTILINE)
 _COMMENTS = re.compile(f"{_COMMENTS_ID}|{_COMMENTS_CLASS}", re.MULTILINE)
 _COOKIE_BANNER = re.compile(_COOKIE, re.MULTILINE | re.IGNORECASE)
 # BASIC_CLEAN_XPATH without its cookie-banner branch: the same elements when no class or id names a banner.
-_BASIC_CLEAN_TAGS = ".//aside|.//div[contains(@class|@id, 'footer')]|.//fencedframe|.//footer|.//script|.//style|.//svg|.//template"
+_BASIC_CLEAN_TAGS = (".//aside|.//div[contains(@class|@id, 'footer')]|.//fencedframe|.//footer|.//script|.//style"
+                     "|.//svg|.//template")
 _BASIC_CLEAN_WITHOUT_BANNERS = XPath(_BASIC_CLEAN_TAGS)
+_COOKIE_TEST = f"re:test(@class, '{_COOKIE}', 'i') or re:test(@id, '{_COOKIE}', 'i')"
 
 # extract_author's searches (AUTHOR_XPATHS) are made of these tests and patterns (checked at import). Each needs a
 # ``rel`` or ``author`` element, or one of the needles in a value of the attributes they read: "author" (any case)
@@ -76,6 +78,7 @@ _AUTHOR_NEEDLES = ("uthor", "byl", "yline", "username", "BBL", "zuozhe", "bianji
 _AUTHOR_VALUES = XPath("//@class|//@id|//@rel|//@itemprop|//@data-testid|//@data-component", smart_strings=False)
 _AUTHOR_ELEMENTS = ("rel", "author")
 
+
 def _written_against() -> bool:
     """Whether the installed trafilatura is the one this module reproduces."""
     raw_paths = [e.path for e in xpaths.RAW_TREE_PRUNE_XPATH]
@@ -84,7 +87,7 @@ def _written_against() -> bool:
     return (trafilatura.__version__ == PINNED_VERSION
             and len(raw_paths) == 2 and _SCROLL in raw_paths[0] and _SHARE_BUTTONS in raw_paths[1]
             and len(comment_paths) == 1 and _COMMENTS_ID in comment_paths[0] and _COMMENTS_CLASS in comment_paths[0]
-            and basic == f"{_BASIC_CLEAN_TAGS}|.//*[re:test(@class, '{_COOKIE}', 'i') or re:test(@id, '{_COOKIE}', 'i')]"
+            and basic == f"{_BASIC_CLEAN_TAGS}|.//*[{_COOKIE_TEST}]"
             and Extractor().max_tree_size is None
             and _author_searches_are(" ".join(e.path for e in xpaths.AUTHOR_XPATHS)))
 
@@ -136,8 +139,9 @@ def _sequence(tree: HtmlElement, options: Extractor, url: str | None) -> tuple[_
         if b_len > len(temp_text):
             postbody, temp_text = b_body, b_text
 
+    banners = bool(_COOKIE_BANNER.search(values))
     if (options.focus == "balanced" and 0 < len(temp_text) < core.ESCALATION_MAX_LENGTH
-            and len(temp_text) < core.ESCALATION_PAGE_SHARE * _page_text_length(tree, bool(_COOKIE_BANNER.search(values)))):
+            and len(temp_text) < core.ESCALATION_PAGE_SHARE * _page_text_length(tree, banners)):
         r_options = copy(options)
         r_options.focus = "recall"
         r_text = ""

@@ -1,4 +1,5 @@
-"""pipeline.trafilatura_fast gives bare_extraction's text, on real pages and on pages where each skipped search matters."""
+"""pipeline.trafilatura_fast gives trafilatura's body text and author, on real pages and where each skipped search
+matters."""
 
 from __future__ import annotations
 
@@ -19,7 +20,8 @@ PAGES = sorted([*(SAMPLE / "pages").rglob("*.html"), *(REPO / "tests" / "fixture
 MODES = [{"fast": True}, {"fast": False}, {"fast": True, "favor_recall": True}, {"fast": True, "favor_precision": True}]
 
 FILLER = " ".join(f"Sentence {i} of the story tells what happened in the town that day." for i in range(4))
-NAVIGATION = "".join(f"<li><a href='/s/{i}'>Section number {i} of the site with its long name</a></li>" for i in range(60))
+NAVIGATION = "".join(f"<li><a href='/s/{i}'>Section number {i} of the site with its long name</a></li>"
+                     for i in range(60))
 
 
 def _page(extra: str, body: str = FILLER) -> str:
@@ -29,13 +31,14 @@ def _page(extra: str, body: str = FILLER) -> str:
 
 # Each of these makes one skipped search match: the original search must run and give the same text.
 SYNTHETIC = {
-    "comments": _page("<div id='comments'><p>A reader comment that is long enough to be a paragraph of text.</p></div>"),
+    "comments": _page("<div id='comments'><p>A reader comment that is long enough to be a paragraph.</p></div>"),
     "comment list": _page("<ul class='comment-list'><li>A reader's comment in a list item of the thread.</li></ul>"),
     "infinite scroll": _page(f"<div class='infinite-scroll'><h2>Next story</h2><p>{FILLER}</p></div>"),
     "next article": _page(f"<div id='mvp-post-add-box'><h1>Other</h1><p>{FILLER}</p></div>"),
     "share buttons": _page("<div class='elementor-share-buttons'><p>Share this story with your friends now</p></div>"),
     "cookie banner": _page("<div class='CookieConsent-Banner'><p>We use cookies. Accept them all please.</p></div>"),
-    "no match": _page("<div class='commentary box'><p>An aside about the story that is long enough.</p></div>"),  # an opinion piece
+    # "commentary" names an opinion piece, not comments
+    "no match": _page("<div class='commentary box'><p>An aside about the story that is long enough.</p></div>"),
 }
 
 
@@ -100,8 +103,9 @@ AUTHOR_MARKUP = [
     "<a rel='author'>Jane Roe</a>", "<span id='author'>Jane Roe</span>", "<div class='author'>Jane Roe</div>",
     "<span itemprop='author name'>Jane Roe</span>", "<p>Jane Roe<rel>me</rel></p>",
     "<div data-testid='AuthorCard'>Jane Roe</div>", "<a data-testid='AuthorURL'>Jane Roe</a>",
-    "<span class='byline'>Jane Roe</span>", "<span class='username'>Jane Roe</span>", "<span class='byl'>Jane Roe</span>",
-    "<span class='BBL'>Jane Roe</span>", "<span itemprop='creator author'>Jane Roe</span>",
+    "<span class='byline'>Jane Roe</span>", "<span class='username'>Jane Roe</span>",
+    "<span class='byl'>Jane Roe</span>", "<span class='BBL'>Jane Roe</span>",
+    "<span itemprop='creator author'>Jane Roe</span>",
     "<div data-component='ArticleByline'>Jane Roe</div>", "<author>Jane Roe</author>",
     *(f"<span class='x {name}'>Jane Roe</span>" for name in (
         "authorname", "AuthorName", "authorName", "channel-name", "zuozhe", "bianji", "xiaobian", "submitted-by",
