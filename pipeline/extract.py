@@ -32,8 +32,8 @@ from courlan import normalize_url
 from htmldate import find_date
 import lxml.html
 from lxml import etree
-from trafilatura.json_metadata import extract_json, normalize_json
-from trafilatura.metadata import JSON_MINIFY, examine_meta, extract_sitename, extract_title
+from trafilatura.json_metadata import extract_json
+from trafilatura.metadata import examine_meta, extract_sitename, extract_title
 from trafilatura.settings import Document as TrafilaturaMetadata, set_date_params
 from trafilatura.utils import load_html
 
@@ -42,7 +42,7 @@ from pipeline.bylines import names_in_byline_block, split_authors
 from pipeline.clean.continuation import continuation_paragraphs, paragraph_blocks
 from pipeline.clean.related_links import drop_related_links
 from pipeline.clean.title import site_keys, strip_site_suffix
-from pipeline.trafilatura_fast import body_text, page_author
+from pipeline.trafilatura_fast import body_text, json_ld_text, page_author
 
 # The public-suffix list bundled with tldextract: never fetched at run time.
 _TLD = tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
@@ -215,7 +215,7 @@ def _metadata(tree: etree._Element) -> TrafilaturaMetadata:
         # Unlike trafilatura, a block that is not valid JSON is skipped: its regex salvage of broken JSON costs
         # ~0.1 s on some pages for little gain.
         try:
-            metadata = extract_json(json.loads(normalize_json(JSON_MINIFY.sub(r"\1", script)), strict=False), metadata)
+            metadata = extract_json(json.loads(json_ld_text(script), strict=False), metadata)
         except (ValueError, AttributeError, TypeError):  # not JSON, or JSON of a shape trafilatura's reader trips on
             continue
     metadata.title = metadata.title or extract_title(tree)

@@ -9,7 +9,8 @@ import pytest
 import trafilatura
 from lxml import etree
 from trafilatura.baseline import html2txt
-from trafilatura.metadata import extract_author
+from trafilatura.json_metadata import normalize_json
+from trafilatura.metadata import JSON_MINIFY, extract_author
 from trafilatura.utils import load_html
 
 from pipeline import trafilatura_fast
@@ -133,3 +134,15 @@ def test_page_author_is_extract_author(path: Path) -> None:
     if tree is None:
         pytest.skip("not HTML")
     assert trafilatura_fast.page_author(tree) == extract_author(tree)
+
+
+JSON_EDGES = ['{"a": "x\\\\\n y"}', '"unterminated  x', '{"a":"\\ud83d\\ude00 \\ud800 x", "b": "\\n\\t&amp; <b>bold</b>"}',
+              ' " a " b "c\\" d" \t\n', 'a\\\n"b c"  "d', '{"k": [1, 2,\n 3]}', "", "  \u00a0\u2003 "]
+
+
+def test_json_ld_text_is_trafilaturas() -> None:
+    scripts = [s for path in PAGES if (tree := load_html(path.read_bytes())) is not None
+               for s in tree.xpath('//script[@type="application/ld+json"]/text()')]
+    assert len(scripts) >= 10
+    for script in [*scripts, *JSON_EDGES]:
+        assert trafilatura_fast.json_ld_text(script) == normalize_json(JSON_MINIFY.sub(r"\1", script)), script
