@@ -136,8 +136,10 @@ def test_page_author_is_extract_author(path: Path) -> None:
     assert trafilatura_fast.page_author(tree) == extract_author(tree)
 
 
-JSON_EDGES = ['{"a": "x\\\\\n y"}', '"unterminated  x', '{"a":"\\ud83d\\ude00 \\ud800 x", "b": "\\n\\t&amp; <b>bold</b>"}',
-              ' " a " b "c\\" d" \t\n', 'a\\\n"b c"  "d', '{"k": [1, 2,\n 3]}', "", "  \u00a0\u2003 "]
+JSON_EDGES = [
+    '{"a": "x\\\\\n y"}', '"unterminated  x', '{"a":"\\ud83d\\ude00 \\ud800 x", "b": "\\n\\t&amp; <b>bold</b>"}',
+    ' " a " b "c\\" d" \t\n', 'a\\\n"b c"  "d', '{"k": [1, 2,\n 3]}', "", "  \u00a0\u2003 ",
+]
 
 
 def test_json_ld_text_is_trafilaturas() -> None:
