@@ -23,6 +23,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from urllib.parse import urldefrag, urljoin
 
@@ -179,16 +180,27 @@ def _json_ld_values(tree: etree._Element, key: str) -> list[str]:
     return values
 
 
+# Where pages declare their publication time, most specific first; each is read only when those before it gave none.
+_PUBLISHED_META = etree.XPath('//meta[@property="article:published_time"]/@content', smart_strings=False)
+_PUBLISHED_ITEMPROP = etree.XPath('//meta[@itemprop="datePublished"]/@content', smart_strings=False)
+_PUBLISHED_NAMED = etree.XPath('//meta[@name="date" or @name="pubdate" or @name="publish-date"]/@content',
+                               smart_strings=False)
+_PUBLISHED_TIME = etree.XPath("//article//time/@datetime | //time[@itemprop='datePublished']/@datetime",
+                              smart_strings=False)
+_ANY_TIME = etree.XPath("//time/@datetime", smart_strings=False)
+
+
+def _published_values(tree: etree._Element) -> Iterator[str]:
+    yield from _PUBLISHED_META(tree)
+    yield from _PUBLISHED_ITEMPROP(tree)
+    yield from _json_ld_values(tree, "datePublished")
+    yield from _PUBLISHED_NAMED(tree)
+    yield from _PUBLISHED_TIME(tree)
+    yield from _ANY_TIME(tree)
+
+
 def _published_from_tree(tree: etree._Element) -> dt.datetime | None:
-    candidates = [
-        *tree.xpath('//meta[@property="article:published_time"]/@content'),
-        *tree.xpath('//meta[@itemprop="datePublished"]/@content'),
-        *_json_ld_values(tree, "datePublished"),
-        *tree.xpath('//meta[@name="date" or @name="pubdate" or @name="publish-date"]/@content'),
-        *tree.xpath("//article//time/@datetime | //time[@itemprop='datePublished']/@datetime"),
-        *tree.xpath("//time/@datetime"),
-    ]
-    for value in candidates:
+    for value in _published_values(tree):
         if parsed := parse_timestamp(value):
             return parsed
     return None
