@@ -73,13 +73,19 @@ _NOISE_TAGS = ("div", "section", "aside", "ul", "ol", "footer", "li", "blockquot
 
 def prune_noise(tree: lxml.html.HtmlElement) -> None:
     """Remove comment threads and related-link boxes from the tree, in place (one pass; an XPath with these
-    predicates cost more than the extraction itself)."""
-    paragraphs = sum(1 for _ in tree.iter("p"))
+    predicates cost more than the extraction itself). Pages repeat a few class and id pairs many times: each pair is
+    judged once, and the paragraphs are counted only for a marked container."""
+    paragraphs = None
+    marked: dict[tuple[str | None, str | None], bool] = {}
     doomed = []
     for element in tree.iter(_NOISE_TAGS):
-        marks = f"{element.get('class', '')} {element.get('id', '')}".lower()
-        if not _NOISE_CLASS.search(marks) or any(True for _ in element.iter("h1", "article")):
+        names = (element.get("class"), element.get("id"))
+        if (mark := marked.get(names)) is None:
+            mark = marked[names] = bool(_NOISE_CLASS.search(f"{names[0] or ''} {names[1] or ''}".lower()))
+        if not mark or any(True for _ in element.iter("h1", "article")):
             continue
+        if paragraphs is None:
+            paragraphs = sum(1 for _ in tree.iter("p"))
         if sum(1 for _ in element.iter("p")) < 0.5 * paragraphs:
             doomed.append(element)
     for element in doomed:
