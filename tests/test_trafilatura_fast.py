@@ -63,8 +63,7 @@ def test_same_text_as_bare_extraction(path: Path) -> None:
     for mode in MODES:
         assert body_text(tree, "https://example.org/a", **mode) == _bare(tree, "https://example.org/a", **mode), mode
     assert etree.tostring(tree) == before  # the caller's tree is left as it was
-    banners = bool(trafilatura_fast._COOKIE_BANNER.search(_values(tree)))
-    assert trafilatura_fast._page_text_length(tree, banners) == len(html2txt(tree))
+    assert trafilatura_fast._page_text_length(tree, _values(tree)) == len(html2txt(tree))
 
 
 @pytest.mark.parametrize("name", SYNTHETIC)
@@ -77,26 +76,40 @@ def test_same_text_where_a_search_matches(name: str) -> None:
 
 def test_the_page_measure_needs_the_banner_search_where_a_banner_is_named() -> None:
     tree = load_html(SYNTHETIC["cookie banner"])
-    assert trafilatura_fast._page_text_length(tree, banners=True) == len(html2txt(tree))
-    assert trafilatura_fast._page_text_length(tree, banners=False) != len(html2txt(tree))
+    assert trafilatura_fast._page_text_length(tree, _values(tree)) == len(html2txt(tree))
+    assert trafilatura_fast._page_text_length(tree, "") != len(html2txt(tree))  # as if no value named a banner
 
 
 def _values(tree) -> str:
     return "\n".join(trafilatura_fast._CLASS_VALUES(tree) + trafilatura_fast._ID_VALUES(tree))
 
 
-def test_searches_are_skipped_only_when_nothing_can_match() -> None:
-    def values(html: str) -> str:
-        return _values(load_html(html))
+# Class and id values that each alternative of the skipped searches' patterns matches, and values none matches.
+RAW_PRUNE_VALUES = ["mvp-post-add-box", "x mvp-post-add-wrap", "infinite-scroll", "infinitescroll",
+                    "elementor-share-buttons"]
+COMMENTS_VALUES = ["comments", "Comment-form", "comol", "disqus_thread", "dsq-comments", "article-comments",
+                   "x post-comments"]
+BANNER_VALUES = ["cookie-banner", "COOKIE_CONSENT", "notice--cookie", "consent-manager", "Borlabs", "cookiebot",
+                 "cmplz-x", "OneTrust", "moove_gdpr", "Cookie-Notice é", "conſent_manager"]
+UNMATCHED_VALUES = ["commentary", "box comment-free-zone-ary", "cookies-info", "consent", "main"]
 
-    assert trafilatura_fast._COMMENTS.search(values(SYNTHETIC["comments"]))
-    assert trafilatura_fast._COMMENTS.search(values(SYNTHETIC["comment list"]))
-    assert trafilatura_fast._RAW_PRUNE.search(values(SYNTHETIC["infinite scroll"]))
-    assert trafilatura_fast._RAW_PRUNE.search(values(SYNTHETIC["share buttons"]))
-    assert trafilatura_fast._COOKIE_BANNER.search(values(SYNTHETIC["cookie banner"]))
-    clean = values(SYNTHETIC["no match"])
-    assert not any(p.search(clean) for p in (trafilatura_fast._COMMENTS, trafilatura_fast._RAW_PRUNE,
-                                              trafilatura_fast._COOKIE_BANNER))
+
+def test_searches_are_skipped_only_when_nothing_can_match() -> None:
+    for value in RAW_PRUNE_VALUES:
+        text = f"main\n{value}\nfooter"
+        assert trafilatura_fast._RAW_PRUNE.search(value)
+        assert trafilatura_fast._may_match(text, trafilatura_fast._RAW_PRUNE_NEEDLES, trafilatura_fast._RAW_PRUNE)
+    for value in COMMENTS_VALUES:
+        text = f"main\n{value}\nfooter"
+        assert trafilatura_fast._COMMENTS.search(value)
+        assert trafilatura_fast._may_match(text, trafilatura_fast._COMMENTS_NEEDLES, trafilatura_fast._COMMENTS)
+    for value in BANNER_VALUES:
+        assert trafilatura_fast._COOKIE_BANNER.search(value)
+        assert trafilatura_fast._names_a_banner(f"main\n{value}\nfooter")
+    text = "\n".join(UNMATCHED_VALUES)
+    assert not trafilatura_fast._may_match(text, trafilatura_fast._RAW_PRUNE_NEEDLES, trafilatura_fast._RAW_PRUNE)
+    assert not trafilatura_fast._may_match(text, trafilatura_fast._COMMENTS_NEEDLES, trafilatura_fast._COMMENTS)
+    assert not trafilatura_fast._names_a_banner(text) and not trafilatura_fast._names_a_banner(text + " é")
 
 
 # One page per test and pattern of trafilatura's author searches: each must reach extract_author.
