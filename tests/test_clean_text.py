@@ -58,3 +58,14 @@ def test_mojibake_still_needs_repair(text: str) -> None:
 def test_clean_text_needs_no_repair(text: str) -> None:
     assert not needs_repair(text)
     assert repair(text) == text
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("  one  two\tthree\u00a0four\u3000five ", "one two three four five"),
+    ("soft\u00adhyphen and zero\u200bwidth", "softhyphen and zerowidth"),
+    ("a \u200b b", "a b"),  # a removed invisible character leaves two spaces: squashed too
+    (" already single spaces ", "already single spaces"),  # nothing to squash: only the ends go
+    ("line\nbreaks stay", "line\nbreaks stay"),
+])
+def test_spaces_are_squashed_and_invisible_characters_dropped(text: str, expected: str) -> None:
+    assert clean_text.squash_spaces(text) == expected

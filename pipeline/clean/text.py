@@ -8,9 +8,13 @@ import unicodedata
 import ftfy
 from ftfy.badness import is_bad
 
-_SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
+_OTHER_SPACES = r"\t\u00a0\u2000-\u200a\u202f\u205f\u3000"
+_SPACES = re.compile(rf"[ {_OTHER_SPACES}]+")
 # Invisible characters that only get in the way of matching text: zero-width spaces, soft hyphens, BOMs.
-_INVISIBLE = re.compile(r"[\u00ad\u200b-\u200d\u2060\ufeff]")
+_INVISIBLE_CHARS = r"\u00ad\u200b-\u200d\u2060\ufeff"
+_INVISIBLE = re.compile(f"[{_INVISIBLE_CHARS}]")
+# Text without these is squashed already but for its ends (most is): one search instead of two substitutions.
+_UNSQUASHED = re.compile(f"[{_INVISIBLE_CHARS}{_OTHER_SPACES}]| {{2}}")
 _FTFY = ftfy.TextFixerConfig(
     unescape_html=False,  # trafilatura already unescaped entities; a literal "&amp;" in text is meant
     uncurl_quotes=False,  # curly quotes are correct text, not damage
@@ -25,10 +29,12 @@ _FTFY = ftfy.TextFixerConfig(
 _FTFY_TARGETS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\u2028\u2029\ufffd]")
 # Every match of ftfy's mojibake heuristic (is_bad) has two adjacent non-ASCII characters or one of these (a test
 # proves it on the pinned ftfy's expression). Most paragraphs have neither, and this search costs a tenth of is_bad.
-_MAYBE_MOJIBAKE = re.compile("[^\x00-\x7f]{2}|[\x80-\x9f\u00c2\u00c3\u0152\u0153]")
+_MAYBE_MOJIBAKE = re.compile(r"[^\x00-\x7f]{2}|[\x80-\x9f\u00c2\u00c3\u0152\u0153]")
 
 
 def squash_spaces(text: str) -> str:
+    if _UNSQUASHED.search(text) is None:
+        return text.strip()
     return _SPACES.sub(" ", _INVISIBLE.sub("", text)).strip()
 
 
