@@ -127,6 +127,8 @@ def test_boilerplate_is_per_site() -> None:
     ("Ministers at the summit in Brussels. (Photo: Reuters)", True),
     ("Reuters reported on Monday that the talks had stalled after the second round of negotiations.", False),
     ("He showed me a photo of his daughter.", False),
+    ("写真：共同通信", True),  # a full-width colon is a label's colon too
+    ("Photo credit in the archive is missing", False),  # a label without its colon
 ])
 def test_caption_lines(line: str, expected: bool) -> None:
     assert is_caption(line) is expected

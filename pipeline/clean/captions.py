@@ -29,10 +29,11 @@ MAX_CAPTION_WORDS = 45
 
 def is_caption(paragraph: str) -> bool:
     words = len(paragraph.split())
-    if words <= MAX_CREDIT_WORDS and (_CREDIT_LINE.match(paragraph) or _AGENCY_LINE.match(paragraph)
+    labelled = ":" in paragraph or "：" in paragraph  # a label has its colon; most paragraphs have none
+    if words <= MAX_CREDIT_WORDS and (labelled and _CREDIT_LINE.match(paragraph) or _AGENCY_LINE.match(paragraph)
                                       and ("/" in paragraph or words <= 4)):
         return True
-    return words <= MAX_CAPTION_WORDS and _TRAILING_CREDIT.search(paragraph) is not None
+    return labelled and words <= MAX_CAPTION_WORDS and _TRAILING_CREDIT.search(paragraph) is not None
 
 
 class MoveCaptions(DocumentStep):
