@@ -36,14 +36,13 @@ from lxml import etree
 from trafilatura.json_metadata import extract_json
 from trafilatura.metadata import examine_meta, extract_sitename, extract_title
 from trafilatura.settings import Document as TrafilaturaMetadata, set_date_params
-from trafilatura.utils import load_html
 
 from pipeline.artifacts import ArtifactKind, Finding
 from pipeline.bylines import names_in_byline_block, split_authors
 from pipeline.clean.continuation import continuation_paragraphs, paragraph_blocks
 from pipeline.clean.related_links import drop_related_links
 from pipeline.clean.title import site_keys, strip_site_suffix
-from pipeline.trafilatura_fast import body_text, json_ld_text, page_author
+from pipeline.trafilatura_fast import body_text, json_ld_text, load_html, page_author
 
 # The public-suffix list bundled with tldextract: never fetched at run time.
 _TLD = tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)

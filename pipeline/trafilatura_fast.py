@@ -1,53 +1,57 @@
-"""trafilatura's body text (``bare_extraction(...).text``), author search and JSON-LD reading at a lower cost, with the
-same output.
+"""trafilatura's page loading, body text, author search and JSON-LD reading at a lower cost, with the same output.
 
-Pinned to trafilatura 2.3.1 (``requirements.txt``): with another version, or another XPath or setting than the ones
-this module was written against, :func:`body_text` is ``trafilatura.bare_extraction`` itself.
+Pinned to trafilatura 2.3.1 (``requirements.txt``): with another version, or other XPaths or settings than the ones
+this module was written against (checked at import: ``ENABLED``), every function here calls trafilatura's own.
+``tests/test_trafilatura_fast.py`` compares each with trafilatura's on the sample and fixture pages and on pages made
+to take each shortcut; the 258 fundus pages give the same articles too.
 
-``bare_extraction`` spends a fifth of its time in four XPath searches over the whole page whose ``re:test``
-predicates call back into Python once per element (and build an element proxy for each attribute they read): the
-raw-tree prunes of ``trafilatura_sequence`` (``RAW_TREE_PRUNE_XPATH``, ``REMOVE_COMMENTS_AND_LISTS_XPATH``) and the
-page measure of its recall escalation (``html2txt``, whose ``BASIC_CLEAN_XPATH`` looks for cookie banners). On almost
-every page they match nothing. Here every ``class`` and ``id`` value of the page is read once, in C, and each search's
-regular expressions are tried on those values (after a scan for a substring every match holds, which is faster still);
-a search runs only when one of them could match (the original search, unchanged), so the result is the same element
-for element. A search a value rules out is skipped, and so is the copy
-of the page ``bare_extraction`` makes for the prunes to modify.
-
-:func:`_sequence` is ``trafilatura.core.trafilatura_sequence`` with comments off (this pipeline's setting; with
-comments on :func:`body_text` calls ``bare_extraction``), with the three changes above and nothing else; the other
-stages are trafilatura's own functions. ``tests/test_trafilatura_fast.py`` checks the output against
-``bare_extraction`` on the sample and fixture pages.
+:func:`body_text` is ``bare_extraction(...).text``. ``bare_extraction`` spends a fifth of its time in four XPath
+searches over the whole page whose ``re:test`` predicates call back into Python once per element (and build an element
+proxy for each attribute they read): the raw-tree prunes of ``trafilatura_sequence`` (``RAW_TREE_PRUNE_XPATH``,
+``REMOVE_COMMENTS_AND_LISTS_XPATH``) and the page measure of its recall escalation (``html2txt``, whose
+``BASIC_CLEAN_XPATH`` looks for cookie banners). On almost every page they match nothing. Here every ``class`` and
+``id`` value of the page is read once, in C, and each search's regular expressions are tried on those values (after a
+scan for a substring every match holds, faster still); a search runs only when one of them could match (the original
+search, unchanged), so the result is the same element for element. A search the values rule out is skipped, and so is
+the copy of the page ``bare_extraction`` makes for the prunes to modify. :func:`_sequence` is
+``trafilatura.core.trafilatura_sequence`` with comments off (this pipeline's setting; with comments on
+:func:`body_text` calls ``bare_extraction``) with these changes and nothing else: the stages are trafilatura's own.
 
 :func:`page_author` is ``trafilatura.metadata.extract_author`` (~10 ms: its searches run over a pruned copy of the
-page), answered None at once on a page where no element or attribute value holds what any of its searches needs (on
-about two pages in five of those that declare no author). :func:`json_ld_text` is the text trafilatura's metadata reader
-parses from a JSON-LD block, made without Python callbacks per character or per match.
+page), answered None at once on a page where no element or attribute value holds what any of its searches needs (two
+pages in five of those that declare no author). :func:`json_ld_text` is the text trafilatura's metadata reader parses
+from a JSON-LD block, made without a Python callback per character or per match. :func:`load_html` parses a page as
+trafilatura's ``load_html`` does, into a tree whose element proxies lxml makes without calling Python.
 """
 
 from __future__ import annotations
 
-import logging
 import re
 from copy import copy
 from html import unescape
 
 import trafilatura
-from lxml.etree import XPath, _Element
-from lxml.html import HtmlElement
-from trafilatura import core, settings, xpaths
+from lxml.etree import ElementDefaultClassLookup, XPath, _Element
+from lxml.html import HtmlComment, HtmlElement, HtmlEntity, HTMLParser, HtmlProcessingInstruction, fromstring
+from trafilatura import core, settings, utils, xpaths
 from trafilatura.baseline import _spaced_text, baseline, html2txt
 from trafilatura.core import _extract_and_compare, _forum_thread_page, _prepare_tree, _recall_retry, justext_rescue
 from trafilatura.htmlprocessing import prune_unwanted_nodes
 from trafilatura.json_metadata import JSON_UNICODE_REPLACE, normalize_json
 from trafilatura.metadata import JSON_MINIFY, extract_author
 from trafilatura.settings import DEFAULT_CONFIG, Extractor
-from trafilatura.utils import HTML_STRIP_TAGS, trim
+from trafilatura.utils import HTML_STRIP_TAGS, is_dubious_html, repair_faulty_html, trim
 from trafilatura.xml import delete_element, xmltotxt
 
-LOGGER = logging.getLogger(__name__)
-
 PINNED_VERSION = "2.3.1"
+
+# trafilatura's parser (utils.HTML_PARSER, same options) with the element classes chosen in C. lxml.html's own lookup
+# is a Python method called for every element proxy (thousands a page, in trafilatura's tree walks), and the special
+# classes it picks for form elements serve form handling, which extraction does not use: every element is an
+# HtmlElement here.
+_PARSER = HTMLParser(collect_ids=False, default_doctype=False, encoding="utf-8", remove_comments=True, remove_pis=True)
+_PARSER.set_element_class_lookup(ElementDefaultClassLookup(
+    element=HtmlElement, comment=HtmlComment, pi=HtmlProcessingInstruction, entity=HtmlEntity))
 
 # Every class and id value of a page, as plain strings (no element proxies).
 _CLASS_VALUES = XPath(".//@class", smart_strings=False)
@@ -125,6 +129,37 @@ def _author_searches_are(paths: str) -> bool:
 ENABLED = _written_against()
 
 
+def load_html(html: str) -> HtmlElement | None:
+    """trafilatura's ``load_html`` for a decoded page (repairs, checks and fallbacks as its own), with the parser
+    above."""
+    if not ENABLED:
+        return utils.load_html(html)
+    beginning = html[:50].lower()
+    check_flag = is_dubious_html(beginning)
+    html = repair_faulty_html(html, beginning)
+    tree, fallback_parse = None, False
+    try:
+        tree = fromstring(html, parser=_PARSER)
+    except ValueError:  # "Unicode strings with encoding declaration are not supported."
+        tree, fallback_parse = _fromstring_bytes(html), True
+    except Exception as err:  # as trafilatura
+        utils.LOGGER.error("lxml parsing failed: %s", err)
+    if (tree is None or len(tree) < 1) and not fallback_parse:
+        tree = _fromstring_bytes(html)
+    if tree is not None and check_flag and len(tree) < 2:
+        utils.LOGGER.error("parsed tree length: %s, wrong data type or not valid HTML", len(tree))
+        tree = None
+    return tree
+
+
+def _fromstring_bytes(html: str) -> HtmlElement | None:
+    try:
+        return fromstring(html.encode("utf8", "surrogatepass"), parser=_PARSER)
+    except Exception as err:  # as trafilatura
+        utils.LOGGER.error("lxml parser bytestring %s", err)
+    return None
+
+
 def _may_match(values: str, needles: tuple[str, ...], pattern: re.Pattern[str]) -> bool:
     return any(needle in values for needle in needles) and pattern.search(values) is not None
 
@@ -177,13 +212,13 @@ def _sequence(tree: HtmlElement, options: Extractor, url: str | None) -> tuple[_
         try:
             r_body, r_text = _recall_retry(tree, r_options, url)
         except Exception as err:  # as trafilatura: a failed retry keeps the first result
-            LOGGER.warning("recall retry failed: %s %s", err, url)
+            core.LOGGER.warning("recall retry failed: %s %s", err, url)
         j_text = ""
         if not options.fast:
             try:
                 j_body, j_text = justext_rescue(copy(tree), options)
             except Exception as err:  # as trafilatura
-                LOGGER.warning("justext candidate failed: %s %s", err, url)
+                core.LOGGER.warning("justext candidate failed: %s %s", err, url)
         len_text, r_len, j_len = len(temp_text), len(r_text), len(j_text)
         if j_len > r_len and j_len > core.ESCALATION_JUSTEXT_RATIO * len_text:
             postbody, temp_text = j_body, j_text
@@ -206,7 +241,7 @@ def body_text(tree: HtmlElement, url: str, *, fast: bool, favor_precision: bool 
     try:
         postbody, temp_text = _sequence(tree, options, options.url)
     except (TypeError, ValueError):
-        LOGGER.warning("discarding data: %s", options.source)
+        core.LOGGER.warning("discarding data: %s", options.source)
         return ""
     # bare_extraction's size check (no comments: their size is 0).
     if len(temp_text) < options.min_output_size and 0 < options.min_output_comm_size:

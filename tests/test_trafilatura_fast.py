@@ -8,12 +8,14 @@ from pathlib import Path
 import pytest
 import trafilatura
 from lxml import etree
+from lxml.html import HtmlElement
 from trafilatura.baseline import html2txt
 from trafilatura.json_metadata import normalize_json
 from trafilatura.metadata import JSON_MINIFY, extract_author
 from trafilatura.utils import load_html
 
 from pipeline import trafilatura_fast
+from pipeline.decode import decode_html
 from pipeline.trafilatura_fast import body_text
 from tests.conftest import REPO, SAMPLE
 
@@ -54,14 +56,19 @@ def test_written_against_the_installed_trafilatura() -> None:
     assert trafilatura_fast.ENABLED
 
 
+def _decoded(path: Path) -> str:
+    return decode_html(path.read_bytes(), "text/html")[0]
+
+
 @pytest.mark.parametrize("path", PAGES, ids=lambda p: str(p.relative_to(REPO)))
 def test_same_text_as_bare_extraction(path: Path) -> None:
-    tree = load_html(path.read_bytes())
-    if tree is None:
+    html = _decoded(path)
+    tree, theirs = trafilatura_fast.load_html(html), load_html(html)
+    if theirs is None:
         pytest.skip("not HTML")
     before = etree.tostring(tree)
     for mode in MODES:
-        assert body_text(tree, "https://example.org/a", **mode) == _bare(tree, "https://example.org/a", **mode), mode
+        assert body_text(tree, "https://example.org/a", **mode) == _bare(theirs, "https://example.org/a", **mode), mode
     assert etree.tostring(tree) == before  # the caller's tree is left as it was
     assert trafilatura_fast._page_text_length(tree, _values(tree)) == len(html2txt(tree))
 
@@ -161,3 +168,21 @@ def test_json_ld_text_is_trafilaturas() -> None:
     assert len(scripts) >= 10
     for script in [*scripts, *JSON_EDGES]:
         assert trafilatura_fast.json_ld_text(script) == normalize_json(JSON_MINIFY.sub(r"\1", script)), script
+
+
+LOAD_EDGES = [
+    "", "   ", "<p>one paragraph</p>", "just text",
+    '<?xml version="1.0" encoding="utf-8"?><html><body><p>x</p></body></html>',  # lxml refuses it as str: bytes
+    "<html><body><p>a\x00b\x0bc\ufffe</p></body></html>", "<!DOCTYPE html>\n<html/>\n<body><p>x</p></body>",
+    "<html><body><form><input value='v'><textarea>t</textarea></form></body></html>",
+]
+
+
+@pytest.mark.parametrize("html", [*LOAD_EDGES, *(_decoded(path) for path in PAGES)],
+                         ids=[*map(repr, LOAD_EDGES), *(str(p.relative_to(REPO)) for p in PAGES)])
+def test_load_html_is_trafilaturas(html: str) -> None:
+    ours, theirs = trafilatura_fast.load_html(html), load_html(html)
+    assert (ours is None) == (theirs is None)
+    if ours is not None:
+        assert etree.tostring(ours) == etree.tostring(theirs)
+        assert all(isinstance(element, HtmlElement) for element in ours.iter(etree.Element))
