@@ -57,7 +57,7 @@ _PARSER.set_element_class_lookup(ElementDefaultClassLookup(
 _CLASS_VALUES = XPath(".//@class", smart_strings=False)
 _ID_VALUES = XPath(".//@id", smart_strings=False)
 
-# What each search's regular expressions look for in a class or id, as trafilatura writes them (the XPaths below
+# What each search's regular expressions look for in a class or id, as trafilatura writes them (its XPaths
 # must contain these strings: checked at import). The values are searched joined by newlines, in MULTILINE mode: a
 # match inside one value is a match in the joined text (``^`` holds at each value's start, ``(?!ary)`` at its end).
 _SCROLL = "mvp-post-add-(?:box|wrap)|infinite-?scroll"
