@@ -8,8 +8,9 @@ writes see distinct articles. Each size is written to a WARC and run through :fu
 its timed run, and its whole process tree counts in the peak. Memory is the peak
 of the summed PSS of the process tree (shared pages counted once), sampled every second from
 ``/proc/<pid>/smaps_rollup`` (cheap enough not to slow the run it measures), with the peaks of the run process's
-and its workers' private memory while the workers run (what grows with the run's length shows in one of them). The WARCs are written uncompressed:
-warcio gzips each record at level 9 (~18 s per 1,000 pages), which would add minutes to the 10,000-page size.
+and its workers' private memory while the workers run (what grows with the run's length shows in one of them).
+The WARCs are written uncompressed: warcio gzips each record at level 9 (~18 s per 1,000 pages), which would add
+minutes to the 10,000-page size.
 """
 
 from __future__ import annotations
