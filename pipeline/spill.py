@@ -28,7 +28,7 @@ ROWS_PER_GROUP = 512
 # read. Each bucket is an open file while the spill is routed, hence the cap (a run of more than
 # MAX_BUCKETS * ROWS_PER_GROUP articles has larger buckets).
 MAX_BUCKETS = 512
-_BUCKET_OPTIONS = pa.ipc.IpcWriteOptions(compression="zstd")
+_BUCKET_OPTIONS = pa.ipc.IpcWriteOptions(compression="lz4")
 
 
 def preference(doc: Document) -> tuple[bool, str]:
