@@ -7,8 +7,8 @@ import datetime as dt
 from collections import Counter
 
 from pipeline.decode import decode_html
-from pipeline.dedup import MarkDuplicates
-from pipeline.document import Document, Page
+from pipeline.dedup import MarkDuplicates, NearDuplicateIndex
+from pipeline.document import Document, Page, stable_id
 from pipeline.parallel import segments
 from pipeline.steps import DecodeHtml, default_steps, run_steps
 
@@ -32,6 +32,15 @@ def test_near_duplicates_point_to_the_first_copy() -> None:
     docs = list(MarkDuplicates().run([_doc(0, STORY), _doc(1, edited), _doc(2, other), _doc(3, STORY)], Counter()))
     first = docs[0].article_id
     assert [d.duplicate_of for d in docs] == [None, first, None, first]
+
+
+def test_an_article_is_never_its_own_duplicate() -> None:
+    index, first, second = NearDuplicateIndex(), stable_id("https://a.example/1"), stable_id("https://b.example/1")
+    edited = STORY + " Updated at ten."
+    assert index.find_or_add(first, STORY) is None
+    assert index.find_or_add(first, STORY) is None  # the same page twice: an exact match with itself
+    assert index.find_or_add(first, edited) is None  # a near match with itself
+    assert index.find_or_add(second, edited) == first
 
 
 def test_utf8_bytes_under_a_single_byte_label_decode_as_utf8() -> None:
