@@ -67,7 +67,7 @@ def _blocks(value: int) -> list[int]:
 
 
 class NearDuplicateIndex:
-    """First-seen articles by content hash and by SimHash blocks, in fixed-width arrays (~150 bytes an article, measured at 10,000)."""
+    """First-seen articles by content hash and by SimHash blocks, in fixed-width arrays (~150 bytes an article)."""
 
     def __init__(self) -> None:
         self.exact = DigestIndex()  # content digest -> number of the first article with that text
