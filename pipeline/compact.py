@@ -5,6 +5,7 @@ integers in numpy arrays instead, a few tens of bytes a key.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 
 import numpy as np
@@ -12,6 +13,11 @@ import numpy as np
 # Keys added since the last merge wait in a dict until they are an eighth of the sorted ones (at least this many):
 # merges stay rare (amortised O(log n) a key in numpy) and the dict small.
 MIN_RECENT = 64
+
+
+def hash64(text: str) -> int:
+    """A stable 64-bit key for ``text`` (the same in every process and run, unlike ``hash``)."""
+    return int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest(), "big")
 
 
 class U64Table:

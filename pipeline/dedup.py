@@ -17,7 +17,7 @@ from collections.abc import Iterable, Iterator
 
 import numpy as np
 
-from pipeline.compact import DIGEST_BYTES, DigestIndex
+from pipeline.compact import DIGEST_BYTES, DigestIndex, hash64
 from pipeline.document import Document
 from pipeline.steps import Step
 
@@ -30,10 +30,6 @@ MAX_DISTANCE = 6
 SHINGLE = 3
 # Very short texts collide by chance (stubs, one-line notices): they are only compared exactly.
 MIN_WORDS = 50
-
-
-def _hash64(text: str) -> int:
-    return int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest(), "big")
 
 
 def _mix(values: np.ndarray) -> np.ndarray:
@@ -49,7 +45,7 @@ def simhash(text: str) -> int:
     words = [w.casefold() for w in _WORD.findall(text)]
     # Each distinct word is hashed once and the shingles are combined from word hashes in numpy: a stable hash
     # per shingle string cost as much as the rest of the step.
-    word_hash = {word: _hash64(word) for word in set(words)}
+    word_hash = {word: hash64(word) for word in set(words)}
     hashes = np.fromiter((word_hash[w] for w in words), dtype=np.uint64, count=len(words))
     grams = hashes[:max(1, len(words) - SHINGLE + 1)].copy()
     for offset in range(1, min(SHINGLE, len(words))):

@@ -10,7 +10,6 @@ page only are forgotten. They are almost all article text, and a boilerplate lin
 
 from __future__ import annotations
 
-import hashlib
 from collections import Counter, deque
 from collections.abc import Iterable, Iterator
 
@@ -18,7 +17,7 @@ import numpy as np
 
 from pipeline.artifacts import ArtifactKind, remove_lines
 from pipeline.clean.repetition import paragraph_key
-from pipeline.compact import U64Table
+from pipeline.compact import U64Table, hash64
 from pipeline.document import Document
 from pipeline.steps import Step
 
@@ -31,8 +30,7 @@ MAX_KEYS = 200_000
 
 def _hash(site: str, paragraph: str) -> int:
     # One table for all sites: the site is part of the key (a site name holds no newline).
-    return int.from_bytes(hashlib.blake2b(f"{site}\n{paragraph_key(paragraph)}".encode(), digest_size=8).digest(),
-                          "big")
+    return hash64(f"{site}\n{paragraph_key(paragraph)}")
 
 
 class DropSiteBoilerplate(Step):
