@@ -162,6 +162,10 @@ def parse_timestamp(value: str) -> dt.datetime | None:
     return parsed.astimezone(dt.timezone.utc)
 
 
+# The page's JSON-LD blocks, read for our own fields and for trafilatura's metadata.
+_JSON_LD_BLOCKS = etree.XPath('//script[@type="application/ld+json"]/text()', smart_strings=False)
+
+
 def _json_ld_values(tree: etree._Element, key: str) -> list[str]:
     """Every string value of ``key`` anywhere in the page's JSON-LD blocks, in document order."""
     values: list[str] = []
@@ -177,7 +181,7 @@ def _json_ld_values(tree: etree._Element, key: str) -> list[str]:
             for child in node:
                 walk(child)
 
-    for script in tree.xpath('//script[@type="application/ld+json"]/text()'):
+    for script in _JSON_LD_BLOCKS(tree):
         try:
             walk(json.loads(script))
         except ValueError:
@@ -228,7 +232,7 @@ def _metadata(tree: etree._Element) -> TrafilaturaMetadata:
     metadata = examine_meta(tree)
     if metadata.author and " " not in metadata.author:  # a single token is a handle, not a name (as trafilatura)
         metadata.author = None
-    for script in tree.xpath('//script[@type="application/ld+json"]/text()'):
+    for script in _JSON_LD_BLOCKS(tree):
         # Unlike trafilatura, a block that is not valid JSON is skipped: its regex salvage of broken JSON costs
         # ~0.1 s on some pages for little gain.
         try:
