@@ -33,7 +33,8 @@ from warcio.warcwriter import WARCWriter
 from pipeline.config import SourcesConfig, WarcSource
 from pipeline.eval import devdata_dir
 from pipeline.runner import run_source
-from pipeline.steps import default_steps, warm_up
+from pipeline.recipe import default_steps
+from pipeline.steps import warm_up
 
 DAY = dt.date(2024, 1, 1)
 SAMPLE_PAGES = Path(__file__).resolve().parents[1] / "data" / "sample" / "pages"

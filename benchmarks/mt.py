@@ -1,7 +1,7 @@
 """Cost of the MT steps: their per-article time as a fraction of the rest of the per-article path (target <= 20%).
 
 Pages: the fundus development pages (when ../shared/devdata is present), the MT fixture corpus and the sample
-corpus's pages, run through :func:`pipeline.steps.default_steps` one step at a time over the whole batch, so each
+corpus's pages, run through :func:`pipeline.recipe.default_steps` one step at a time over the whole batch, so each
 step's time is measured alone (wall clock, one process, after the models are loaded and a warm-up pass).
 """
 
@@ -15,7 +15,8 @@ from pathlib import Path
 from benchmarks.extraction import source_pages
 from pipeline.document import Document, Page
 from pipeline.eval.mt import FIXTURES
-from pipeline.steps import default_steps, warm_up
+from pipeline.recipe import default_steps
+from pipeline.steps import warm_up
 
 MT_STEPS = frozenset({"mt_template", "mt_detect"})
 _FETCHED = dt.datetime(2024, 1, 1, tzinfo=dt.timezone.utc)

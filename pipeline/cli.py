@@ -17,7 +17,8 @@ from pipeline.document import Document, Page
 from pipeline.errors import PipelineError
 from pipeline.runner import DEFAULT_DATA_DIR, SourceRun, days_between, run_day
 from pipeline.schema import schema_markdown
-from pipeline.steps import default_steps, run_steps
+from pipeline.recipe import default_steps
+from pipeline.steps import run_steps
 
 
 def _day(value: str) -> dt.date:
@@ -70,7 +71,7 @@ def cmd_show(args: argparse.Namespace) -> int:
     dataset = Dataset(args.data)
     keys = dataset.partitions(args.day, args.source)
     if not keys:
-        print(f"no partitions under {dataset.root / 'articles'}"
+        print(f"no partitions under {dataset.storage.url('articles')}"
               + (f" for day {args.day}" if args.day else "") + (f" source {args.source}" if args.source else ""))
         return 0
     total = translated = 0
@@ -105,7 +106,8 @@ def build_parser() -> argparse.ArgumentParser:
     def with_sources(p: argparse.ArgumentParser) -> None:
         p.add_argument("--sources", type=Path, default=DEFAULT_SOURCES_FILE, help="sources YAML file")
         p.add_argument("--source", action="append", metavar="NAME", help="only this source (repeatable)")
-        p.add_argument("--data", type=Path, default=DEFAULT_DATA_DIR, help="output root (default: data)")
+        p.add_argument("--data", default=DEFAULT_DATA_DIR,
+                       help="data root: a folder or an object-store URL such as s3://bucket/prefix (default: data)")
         p.add_argument("--from-raw", action="store_true",
                        help="no network: re-extract from what earlier crawls stored in <data>/raw")
         p.add_argument("--refetch", action="store_true", help="fetch articles again that earlier runs fetched")
@@ -129,7 +131,7 @@ def build_parser() -> argparse.ArgumentParser:
     show = add_command("show", help="summarise the dataset's partitions")
     show.add_argument("--day", type=_day)
     show.add_argument("--source", help="a site, e.g. thelimitedtimes.com")
-    show.add_argument("--data", type=Path, default=DEFAULT_DATA_DIR)
+    show.add_argument("--data", default=DEFAULT_DATA_DIR, help="data root: a folder or s3://bucket/prefix")
     show.set_defaults(func=cmd_show)
 
     schema = add_command("schema", help="print the dataset schema as Markdown")

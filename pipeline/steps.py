@@ -1,4 +1,5 @@
-"""Pipeline steps: small units with one job each, composed as a list (the datatrove model).
+"""Pipeline steps: small units with one job each, composed as a list (the datatrove model; the default list is
+:func:`pipeline.recipe.default_steps`).
 
 A step's :meth:`Step.run` takes and yields documents. Per-document steps subclass :class:`DocumentStep` and
 implement :meth:`DocumentStep.process`, returning the document or ``None`` with a counted reason to drop it; an
@@ -145,38 +146,6 @@ class RequireArticleLength(DocumentStep):
         if count_words(doc.text) < self.min_words:
             raise Skip("too_short")
         return doc
-
-
-def default_steps(options: ExtractOptions = ExtractOptions()) -> list[Step]:
-    """The per-article path, in order; a re-ordering changes what each rule sees, so keep the comments true."""
-    from pipeline.clean.boilerplate import DropSiteBoilerplate
-    from pipeline.clean.byline import ExtractBylines
-    from pipeline.clean.captions import MoveCaptions
-    from pipeline.clean.end_matter import DropEndMatter
-    from pipeline.clean.listing import DropListings
-    from pipeline.clean.normalise import NormaliseText
-    from pipeline.clean.repetition import DropRepeatedParagraphs
-    from pipeline.clean.teaser import DropTeaserCopy
-    from pipeline.dedup import MarkDuplicates
-    from pipeline.mt.steps import DetectTranslation, StripAggregatorTemplate
-
-    return [
-        DecodeHtml(),
-        ExtractArticle(options),
-        NormaliseText(),  # mojibake, NFC, whitespace: every later rule matches clean text
-        StripAggregatorTemplate(),  # known aggregators: banner, template lines, outlet name in the title
-        ExtractBylines(),  # before the teaser rule, which compares the body's first paragraphs
-        DropSiteBoilerplate(),  # lines repeated across the run's pages of one site
-        DropTeaserCopy(),
-        MoveCaptions(),
-        DropEndMatter(),  # after captions and learned boilerplate are out, so the story's end is the last line
-        DropRepeatedParagraphs(),
-        DropListings(),
-        RequireArticleLength(),  # after cleaning, so boilerplate alone never passes for an article
-        DetectLanguage(),  # body and paragraphs
-        DetectTranslation(),  # needs paragraph languages and captions: findings, scoring, origin
-        MarkDuplicates(),  # on the final text
-    ]
 
 
 def warm_up(steps: list[Step]) -> None:

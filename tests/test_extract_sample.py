@@ -10,7 +10,8 @@ import pytest
 
 from pipeline.document import Document, Page
 from pipeline.extract import canonicalise_url
-from pipeline.steps import default_steps, run_steps
+from pipeline.recipe import default_steps
+from pipeline.steps import run_steps
 from tests.conftest import SAMPLE
 
 MANIFEST = json.loads((SAMPLE / "manifest.json").read_text(encoding="utf-8"))

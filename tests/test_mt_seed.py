@@ -14,7 +14,8 @@ import pytest
 from pipeline.artifacts import FAMILY, UNWEIGHED_FAMILIES, ArtifactKind
 from pipeline.document import Document, Page
 from pipeline.mt.steps import MAX_FINDINGS_PER_KIND
-from pipeline.steps import default_steps, run_steps
+from pipeline.recipe import default_steps
+from pipeline.steps import run_steps
 from tests.fixtures.mt.layouts import LimitedTimesPage
 
 SEED = Path(__file__).resolve().parents[2] / "shared" / "seed" / "limited-times-example.txt"

@@ -15,7 +15,8 @@ from pipeline.clean.normalise import NormaliseText
 from pipeline.clean.teaser import is_truncated_copy
 from pipeline.clean.title import site_keys, strip_site_suffix
 from pipeline.document import Document, Page
-from pipeline.steps import default_steps, run_steps
+from pipeline.recipe import default_steps
+from pipeline.steps import run_steps
 
 FIXTURES = Path(__file__).parent / "fixtures" / "quality"
 FETCHED = dt.datetime(2022, 1, 7, tzinfo=dt.timezone.utc)

@@ -10,7 +10,8 @@ from pipeline.decode import decode_html
 from pipeline.dedup import MarkDuplicates, NearDuplicateIndex
 from pipeline.document import Document, Page, stable_id
 from pipeline.parallel import segments
-from pipeline.steps import DecodeHtml, default_steps, run_steps
+from pipeline.recipe import default_steps
+from pipeline.steps import DecodeHtml, run_steps
 
 FETCHED = dt.datetime(2022, 1, 7, tzinfo=dt.timezone.utc)
 STORY = ("The city council approved a new budget on Monday that raises spending on schools and public transport "

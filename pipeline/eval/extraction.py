@@ -27,7 +27,8 @@ import trafilatura
 
 from pipeline.eval import devdata_dir
 from pipeline.document import Document, Page
-from pipeline.steps import default_steps, run_steps
+from pipeline.recipe import default_steps
+from pipeline.steps import run_steps
 
 _WORD = re.compile(r"\w+")
 

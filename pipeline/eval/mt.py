@@ -27,7 +27,8 @@ from pipeline.mt.paragraphs import detect_language_mismatch
 from pipeline.mt.resources import weights
 from pipeline.mt.scoring import family_totals, weigh
 from pipeline.mt.script import detect_script_mix
-from pipeline.steps import default_steps, run_steps
+from pipeline.recipe import default_steps
+from pipeline.steps import run_steps
 
 REPO = Path(__file__).resolve().parents[2]
 FIXTURES = REPO / "tests" / "fixtures" / "mt"

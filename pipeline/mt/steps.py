@@ -1,4 +1,4 @@
-"""The two MT steps of the per-article path (see :func:`pipeline.steps.default_steps`).
+"""The two MT steps of the per-article path (see :func:`pipeline.recipe.default_steps`).
 
 :class:`StripAggregatorTemplate` runs right after normalisation, so that later steps (cleaning, language) see the
 article without the aggregator's template; :class:`DetectTranslation` runs after language detection, because
