@@ -1,27 +1,27 @@
-"""Where the crawler writes: the raw zone and the state, with source names that can never leave the data directory."""
+"""Where the crawler writes in the data root: the raw zone and the state, under source names that cannot escape it."""
 
 from __future__ import annotations
 
 import datetime as dt
 import re
-from pathlib import Path
 
 from pipeline.config import SOURCE_NAME_PATTERN
 
 _NAME = re.compile(SOURCE_NAME_PATTERN)
 
 
-def source_dir(root: Path, source_name: str) -> Path:
-    """``root/<source_name>``, refusing a name that is not a plain, safe file name (config validates it too)."""
+def safe_source_name(source_name: str) -> str:
+    """The name, refused unless it is a plain, safe path segment (config validates it too)."""
     if not _NAME.fullmatch(source_name) or source_name in {".", ".."}:
         raise ValueError(f"unsafe source name {source_name!r}")
-    path = root / source_name
-    if path.resolve().parent != root.resolve():
-        raise ValueError(f"source name {source_name!r} escapes {root}")
-    return path
+    return source_name
 
 
-def raw_dir(data_dir: str | Path, day: dt.date, source_name: str) -> Path:
-    """``<data>/raw/date=YYYY-MM-DD/source=<name>/``: every fetch of that source's crawl of that day."""
-    day_dir = Path(data_dir) / "raw" / f"date={day.isoformat()}"
-    return day_dir / f"source={source_dir(day_dir, source_name).name}"
+def raw_dir(day: dt.date, source_name: str) -> str:
+    """``raw/date=YYYY-MM-DD/source=<name>`` in the data root: every fetch of that source's crawls of that day."""
+    return f"raw/date={day.isoformat()}/source={safe_source_name(source_name)}"
+
+
+def state_dir(source_name: str) -> str:
+    """``state/source=<name>`` in the data root: which articles the source's crawls fetched."""
+    return f"state/source={safe_source_name(source_name)}"

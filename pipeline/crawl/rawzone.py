@@ -1,9 +1,11 @@
 """The raw zone: every fetch of a crawl as WARC.gz, plus a crawl log, under ``<data>/raw/date=D/source=S/``.
 
-Each crawl writes ``crawl-<time>-<pid>.warc.gz`` (warcinfo; request and response records; a metadata record
+Each crawl writes ``crawl-<time>-<id>.warc.gz`` (warcinfo; request and response records; a metadata record
 for each failure), ``.log.jsonl`` (one line per URL: its final outcome) and ``.summary.json`` (counts by outcome,
-by role, and per attempt). The WARC is written under a hidden ``.open`` name and renamed when closed, so readers
-only ever see complete files. Extraction reads the article responses back (:func:`iter_raw_pages`).
+by role, and per attempt). The WARC and the log are written to local scratch files and stored in the data root
+(local or object store) when the crawl closes, each in one atomic write, the summary last: readers only ever see
+complete files, and a worker's disk keeps nothing a later task needs. Extraction reads the article responses back
+(:func:`iter_raw_pages`), from any worker.
 """
 
 from __future__ import annotations
@@ -11,7 +13,8 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
-import os
+import tempfile
+import uuid
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 from pathlib import Path
@@ -27,6 +30,8 @@ from pipeline import __version__
 from pipeline.crawl.fetcher import FetchFailure, Response
 from pipeline.crawl.paths import raw_dir
 from pipeline.document import Page
+from pipeline.storage import Storage, scratch_dir
+from pipeline.warcpages import Shard, iter_warc_pages
 
 # Which part of the crawl a record belongs to (robots, feed, sitemap, listing, article, warc); records without it
 # (copied from CC-NEWS and other archives) are articles.
@@ -34,33 +39,29 @@ ROLE_HEADER = "News-Corpus-Role"
 ARTICLE_ROLE = "article"
 
 
-def _atomic_write_json(path: Path, data: dict[str, Any]) -> None:
-    partial = path.with_name(f".{path.name}.open")
-    partial.write_text(json.dumps(data, indent=1, sort_keys=True), encoding="utf-8")
-    os.replace(partial, path)
-
-
 class RawZoneWriter:
     """Records one crawl of one source and day. Not thread-safe: the crawler writes from one thread."""
 
-    def __init__(self, data_dir: str | Path, day: dt.date, source_name: str) -> None:
-        self.dir = raw_dir(data_dir, day, source_name)
-        self.dir.mkdir(parents=True, exist_ok=True)
+    def __init__(self, storage: Storage, day: dt.date, source_name: str) -> None:
+        self.storage = storage
+        self.dir = raw_dir(day, source_name)
         self.day, self.source_name = day, source_name
         self.started_at = dt.datetime.now(dt.timezone.utc)
-        stem = f"crawl-{self.started_at:%Y%m%dT%H%M%S%fZ}-{os.getpid()}"
-        self.warc_path = self.dir / f"{stem}.warc.gz"
-        self.log_path = self.dir / f"{stem}.log.jsonl"
-        self.summary_path = self.dir / f"{stem}.summary.json"
-        self._partial = self.dir / f".{stem}.warc.gz.open"
-        self._file = self._partial.open("wb")
-        self._log = self.log_path.open("w", encoding="utf-8")
+        # Unique across workers and processes: crawls of one source-day on two machines never share a name.
+        self.name = f"crawl-{self.started_at:%Y%m%dT%H%M%S%fZ}-{uuid.uuid4().hex[:12]}"
+        stem = self.name
+        self.warc_rel = f"{self.dir}/{stem}.warc.gz"
+        self.log_rel = f"{self.dir}/{stem}.log.jsonl"
+        self.summary_rel = f"{self.dir}/{stem}.summary.json"
+        self._scratch = Path(tempfile.mkdtemp(prefix="crawl-", dir=scratch_dir()))
+        self._file = (self._scratch / "warc.gz").open("wb")
+        self._log = (self._scratch / "log.jsonl").open("w", encoding="utf-8")
         self._writer = WARCWriter(self._file, gzip=True)
         self.outcomes: Counter[str] = Counter()
         self.by_role: defaultdict[str, Counter[str]] = defaultdict(Counter)
         self.attempts: Counter[str] = Counter()
         self.skipped: Counter[str] = Counter()
-        self._writer.write_record(self._writer.create_warcinfo_record(self.warc_path.name, {
+        self._writer.write_record(self._writer.create_warcinfo_record(f"{self.name}.warc.gz", {
             "software": f"news-corpus-pipeline/{__version__}", "format": "WARC File Format 1.1",
             "source": source_name, "crawl-day": day.isoformat()}))
 
@@ -124,7 +125,7 @@ class RawZoneWriter:
         return {
             "source": self.source_name, "day": self.day.isoformat(), "complete": complete,
             "started_at": self.started_at.isoformat(), "finished_at": dt.datetime.now(dt.timezone.utc).isoformat(),
-            "warc": self.warc_path.name, "log": self.log_path.name,
+            "warc": f"{self.name}.warc.gz", "log": f"{self.name}.log.jsonl",
             "outcomes": dict(sorted(self.outcomes.items())),
             "by_role": {role: dict(sorted(c.items())) for role, c in sorted(self.by_role.items())},
             "attempts": dict(sorted(self.attempts.items())), "skipped": dict(sorted(self.skipped.items())),
@@ -135,9 +136,15 @@ class RawZoneWriter:
             return self.summary(complete)
         self._file.close()
         self._log.close()
-        os.replace(self._partial, self.warc_path)
-        summary = self.summary(complete)
-        _atomic_write_json(self.summary_path, summary)
+        try:
+            self.storage.upload(self._scratch / "warc.gz", self.warc_rel)
+            self.storage.upload(self._scratch / "log.jsonl", self.log_rel)
+            summary = self.summary(complete)
+            self.storage.write_bytes(self.summary_rel, json.dumps(summary, indent=1, sort_keys=True).encode())
+        finally:
+            for path in self._scratch.iterdir():
+                path.unlink()
+            self._scratch.rmdir()
         return summary
 
 
@@ -145,33 +152,42 @@ def _is_article_record(record: ArcWarcRecord) -> bool:
     return (record.rec_headers.get_header(ROLE_HEADER) or ARTICLE_ROLE) == ARTICLE_ROLE
 
 
-def crawl_summaries(data_dir: str | Path, day: dt.date, source_name: str) -> list[dict[str, Any]]:
-    directory = raw_dir(data_dir, day, source_name)
-    return [json.loads(p.read_text(encoding="utf-8")) for p in sorted(directory.glob("crawl-*.summary.json"))]
+def crawl_summaries(storage: Storage, day: dt.date, source_name: str) -> list[dict[str, Any]]:
+    return [storage.read_json(rel) for rel in storage.list(raw_dir(day, source_name), suffix=".summary.json")]
 
 
-def iter_raw_pages(data_dir: str | Path, day: dt.date, source_name: str, stats: Counter[str]) -> Iterator[Page]:
-    """The article responses of every crawl of (source, day) in the raw zone, oldest crawl first; no network."""
-    from pipeline.sources.warc import iter_warc_pages
+def raw_warc_files(storage: Storage, day: dt.date, source_name: str) -> list[str]:
+    """The crawl WARCs of (source, day) in the raw zone, oldest crawl first."""
+    return storage.list(raw_dir(day, source_name), suffix=".warc.gz")
 
-    directory = raw_dir(data_dir, day, source_name)
-    files = sorted(directory.glob("*.warc.gz"))
-    if not files:
-        stats["raw_no_files"] += 1
-    for summary in crawl_summaries(data_dir, day, source_name):
-        stats.update({f"crawl_{outcome}": n for outcome, n in summary["outcomes"].items()})
-    for path in files:
-        stats["raw_warc_files"] += 1
-        with path.open("rb") as stream:
-            yield from iter_warc_pages(stream, source_name, stats, accept=_is_article_record)
+
+def iter_raw_pages(storage: Storage, day: dt.date, source_name: str, stats: Counter[str],
+                   shard: Shard = Shard()) -> Iterator[tuple[tuple[int, int], Page]]:
+    """The article responses of every crawl of (source, day) in the raw zone that ``shard`` owns, as
+    ((file number, record number), page); no network."""
+    files = raw_warc_files(storage, day, source_name)
+    if shard.owns_whole_source_counts:
+        if not files:
+            stats["raw_no_files"] += 1
+        for summary in crawl_summaries(storage, day, source_name):
+            stats.update({f"crawl_{outcome}": n for outcome, n in summary["outcomes"].items()})
+    for number, rel in enumerate(files):
+        if not shard.owns_file(number, len(files)):
+            continue
+        if shard.owns_url("", len(files)):  # read by every shard when split by URL: counted once
+            stats["raw_warc_files"] += 1
+        with storage.open_input(rel) as stream:
+            for record, page in iter_warc_pages(stream, source_name, stats, accept=_is_article_record,
+                                                owns=lambda url: shard.owns_url(url, len(files))):
+                yield (number, record), page
 
 
 class RawZoneReader:
     """The reader of the network kinds (rss, sitemap, archive): the articles their crawls put in the raw zone."""
 
-    def __init__(self, source: Any, config: Any, data_dir: str | Path = "data") -> None:
+    def __init__(self, source: Any, config: Any, storage: Storage) -> None:
         self.source = source
-        self.data_dir = Path(data_dir)
+        self.storage = storage
 
-    def pages(self, day: dt.date, stats: Counter[str]) -> Iterator[Page]:
-        yield from iter_raw_pages(self.data_dir, day, self.source.name, stats)
+    def pages(self, day: dt.date, stats: Counter[str], shard: Shard = Shard()) -> Iterator[tuple[tuple[int, int], Page]]:
+        yield from iter_raw_pages(self.storage, day, self.source.name, stats, shard)

@@ -11,6 +11,7 @@ from pipeline.config import NETWORK_KINDS, Source, SourcesConfig, WarcSource
 from pipeline.crawl.crawler import CrawlPlan, Crawler
 from pipeline.crawl.rawzone import RawZoneWriter
 from pipeline.crawl.state import FetchedState
+from pipeline.storage import Storage, as_storage
 
 log = logging.getLogger(__name__)
 
@@ -34,9 +35,9 @@ def plan_for(source: Source, day: dt.date, config: SourcesConfig) -> CrawlPlan:
     raise ValueError(f"source {source.name!r} of kind {source.kind!r} is not crawled page by page")
 
 
-def crawl_source(config: SourcesConfig, source_name: str, day: dt.date, data_dir: str | Path,
+def crawl_source(config: SourcesConfig, source_name: str, day: dt.date, data_root: str | Path | Storage,
                  refetch: bool = False) -> dict[str, Any]:
-    """Fetch the source's pages of ``day`` into ``<data>/raw/date=D/source=S/``; returns the crawl summary.
+    """Fetch the source's pages of ``day`` into ``raw/date=D/source=S/`` in the data root; returns the crawl summary.
 
     Articles an earlier run fetched are skipped (the per-source state) unless ``refetch``.
     """
@@ -44,7 +45,9 @@ def crawl_source(config: SourcesConfig, source_name: str, day: dt.date, data_dir
     if not needs_crawl(source):
         raise ValueError(f"source {source_name!r} reads local files; there is nothing to crawl")
     settings = config.crawl_settings(source)
-    with FetchedState(data_dir, source.name) as state, RawZoneWriter(data_dir, day, source.name) as recorder:
+    storage = as_storage(data_root)
+    state = FetchedState(storage, source.name)
+    with RawZoneWriter(storage, day, source.name) as recorder:
         if isinstance(source, WarcSource):
             from pipeline.sources.warc import copy_remote_warcs
 
@@ -57,6 +60,6 @@ def crawl_source(config: SourcesConfig, source_name: str, day: dt.date, data_dir
             fetched = crawler.fetched_articles
         summary = recorder.close()
         # Only now that the WARC is complete: a crash before this line leaves the articles to fetch again.
-        state.add(fetched, day)
+        state.add(fetched, day, recorder.name)
     log.info("crawl %s %s: %s; skipped %s", source.name, day, summary["outcomes"], summary["skipped"])
     return summary

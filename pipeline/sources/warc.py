@@ -1,21 +1,23 @@
-"""Read HTTP responses from local WARC / WARC.gz files (Common Crawl CC-NEWS layout: one folder or name per day)."""
+"""Read HTTP responses from WARC / WARC.gz files, local or in an object store (Common Crawl CC-NEWS layout: one
+folder or name per day), and copy remote (http) ones into the raw zone."""
 
 from __future__ import annotations
 
 import datetime as dt
+import fnmatch
 import glob
 import logging
+import re
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO
 from urllib.parse import urljoin, urlsplit
 
+from urllib3.exceptions import HTTPError
 from warcio.archiveiterator import ArchiveIterator
 from warcio.exceptions import ArchiveLoadFailed
-from warcio.recordloader import ArcWarcRecord
-
-from urllib3.exceptions import HTTPError
 
 from pipeline.config import CrawlSettings, SourcesConfig, WarcSource
 from pipeline.crawl.decompress import gunzip_if_gzipped
@@ -23,49 +25,13 @@ from pipeline.crawl.fetcher import Fetcher, FetchFailure
 from pipeline.crawl.netsafety import BlockedAddress
 from pipeline.crawl.rawzone import RawZoneWriter, iter_raw_pages
 from pipeline.document import Page
+from pipeline.storage import Storage, is_url
+from pipeline.warcpages import Shard, iter_warc_pages
 
 log = logging.getLogger(__name__)
 
 PATH_LIST_ROLE = "warc_paths"
 WARC_ROLE = "warc"
-
-# Pages larger than this are not articles (or are hostile); they are skipped and counted.
-MAX_RECORD_BYTES = 8 * 1024 * 1024
-
-
-def parse_warc_date(value: str) -> dt.datetime:
-    return dt.datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(dt.timezone.utc)
-
-
-def iter_warc_pages(stream: BinaryIO, source_name: str, stats: Counter[str],
-                    accept: Callable[[ArcWarcRecord], bool] = lambda record: True) -> Iterator[Page]:
-    """HTTP response records of one WARC stream (that ``accept`` lets through) as pages; a corrupt tail is counted."""
-    try:
-        for record in ArchiveIterator(stream):
-            if record.rec_type != "response" or not accept(record):
-                continue
-            stats["warc_responses"] += 1
-            url = record.rec_headers.get_header("WARC-Target-URI")
-            date = record.rec_headers.get_header("WARC-Date")
-            if not url or not date or record.http_headers is None:
-                stats["skipped_malformed_record"] += 1
-                continue
-            body = record.content_stream().read(MAX_RECORD_BYTES + 1)
-            if len(body) > MAX_RECORD_BYTES:
-                stats["skipped_too_large"] += 1
-                continue
-            status = int(record.http_headers.get_statuscode() or 0)
-            yield Page(
-                url=url,
-                body=body,
-                fetched_at=parse_warc_date(date),
-                source_name=source_name,
-                status=status,
-                headers=tuple(record.http_headers.headers),
-            )
-    except (ArchiveLoadFailed, OSError, EOFError, ValueError) as exc:
-        stats["warc_read_errors"] += 1
-        log.warning("stopped reading a WARC stream early: %s", exc)
 
 
 def _is_url(path: str) -> bool:
@@ -80,49 +46,86 @@ def site_matches(url: str, sites: tuple[str, ...]) -> bool:
     return any(host == site or host.endswith("." + site) for site in (s.lower().lstrip(".") for s in sites))
 
 
-class WarcFileReader:
-    """The ``warc`` source kind: local files (paths and globs, ``{day}`` filled in) read in place, plus the
-    records that a crawl copied from remote WARC files into the raw zone."""
+def _store_glob(pattern: str) -> list[str]:
+    """The object-store URLs matching a glob such as ``s3://bucket/cc-news/2022/01/*.warc.gz``."""
+    scheme, rest = pattern.split("://", 1)
+    bucket, _, key_pattern = rest.partition("/")
+    store = Storage(f"{scheme}://{bucket}")
+    static = re.split(r"[*?\[]", key_pattern, maxsplit=1)[0].rsplit("/", 1)[0]
+    keys = store.list(static)
+    return [store.url(key) for key in keys if fnmatch.fnmatchcase(key, key_pattern)]
 
-    def __init__(self, source: WarcSource, config: SourcesConfig, data_dir: str | Path = "data") -> None:
+
+@contextmanager
+def _open_input(location: str) -> Iterator[BinaryIO]:
+    if is_url(location):
+        root, name = location.rsplit("/", 1)
+        with Storage(root).open_input(name) as stream:
+            yield stream
+    else:
+        with open(location, "rb") as stream:
+            yield stream
+
+
+class WarcFileReader:
+    """The ``warc`` source kind: files named by paths, globs (``{day}`` filled in) or object-store URLs, read in
+    place, plus the records that a crawl copied from remote (http) WARC files into the raw zone."""
+
+    def __init__(self, source: WarcSource, config: SourcesConfig, storage: Storage) -> None:
         self.source = source
         self.base_dir = config.base_dir
-        self.data_dir = Path(data_dir)
+        self.storage = storage
 
-    def files(self, day: dt.date) -> list[Path]:
-        found: set[Path] = set()
+    def files(self, day: dt.date) -> list[str]:
+        """Local paths and object-store URLs of the day's files, sorted (the order pages are numbered in)."""
+        found: set[str] = set()
         for pattern in self.source.paths:
             if _is_url(pattern):
                 continue
             expanded = pattern.format(day=day)
+            if is_url(expanded):
+                found.update(_store_glob(expanded))
+                continue
             if not Path(expanded).is_absolute():
                 expanded = str(self.base_dir / expanded)
-            found.update(Path(p) for p in glob.glob(expanded, recursive=True))
+            found.update(glob.glob(expanded, recursive=True))
         return sorted(found)
 
-    def _wanted(self, pages: Iterator[Page], stats: Counter[str]) -> Iterator[Page]:
-        for page in pages:
+    def _wanted(self, pages: Iterator[tuple[tuple[int, int], Page]],
+                stats: Counter[str]) -> Iterator[tuple[tuple[int, int], Page]]:
+        for position, page in pages:
             if not site_matches(page.url, self.source.sites):
                 stats["skipped_other_site"] += 1
             elif not self.source.accepts_url(page.url):
                 stats["skipped_url_filter"] += 1
             else:
-                yield page
+                yield position, page
 
-    def pages(self, day: dt.date, stats: Counter[str]) -> Iterator[Page]:
+    def pages(self, day: dt.date, stats: Counter[str],
+              shard: Shard = Shard()) -> Iterator[tuple[tuple[int, int], Page]]:
+        """The day's pages that ``shard`` owns, as ((file number, record number), page): raw zone files first."""
         if self.source.is_remote:
-            yield from self._wanted(iter_raw_pages(self.data_dir, day, self.source.name, stats), stats)
+            yield from self._wanted(iter_raw_pages(self.storage, day, self.source.name, stats, shard), stats)
         files = self.files(day)
-        if not files and not self.source.is_remote:
+        if not files and not self.source.is_remote and shard.owns_whole_source_counts:
+            stats["warc_no_files"] += 1
             log.warning("source %s: no WARC files for %s (patterns: %s)", self.source.name, day, self.source.paths)
-        for path in files:
-            stats["warc_files"] += 1
+        # Numbered after the raw zone's files, so that positions never collide (the raw zone has at most this many).
+        offset = 1 << 20
+        for number, location in enumerate(files):
+            if not shard.owns_file(number, len(files)):
+                continue
+            if shard.owns_url("", len(files)):  # read by every shard when split by URL: counted once
+                stats["warc_files"] += 1
             try:
-                with path.open("rb") as stream:
-                    yield from self._wanted(iter_warc_pages(stream, self.source.name, stats), stats)
+                with _open_input(location) as stream:
+                    pages = iter_warc_pages(stream, self.source.name, stats,
+                                            owns=lambda url: shard.owns_url(url, len(files)))
+                    yield from self._wanted((((offset + number, record), page) for record, page in pages), stats)
             except OSError as exc:
-                stats["warc_read_errors"] += 1
-                log.warning("source %s: cannot read %s: %s", self.source.name, path, exc)
+                if shard.owns_url("", len(files)):
+                    stats["warc_read_errors"] += 1
+                log.warning("source %s: cannot read %s: %s", self.source.name, location, exc)
 
 
 def remote_warc_urls(source: WarcSource, day: dt.date, fetcher: Fetcher, recorder: RawZoneWriter) -> list[str]:
