@@ -40,6 +40,8 @@ class Document:
 
     page: Page
     crawl_day: dt.date
+    # Where the page was read: (file number, record number) in the source-day's inputs; the order of a run.
+    position: tuple[int, int] = (0, 0)
     html: str = ""
     encoding: str | None = None
     canonical_url: str = ""

@@ -102,9 +102,20 @@ def _finished(result: AsyncResult, stats: Counter[str]) -> Iterator[Document]:
         yield doc
 
 
+def _allow_children() -> None:
+    """Celery's prefork pool runs tasks in daemonic processes, and multiprocessing refuses a daemonic process
+    children ("daemonic processes are not allowed to have children"). The flag is there so that children do not
+    outlive their parent; this pool's workers never do (joined or terminated before the pool returns), so it is
+    cleared for this process."""
+    process = multiprocessing.current_process()
+    if process.daemon:
+        process._config["daemon"] = False  # type: ignore[attr-defined]  # no public way to clear it
+
+
 def run_steps_in_pool(docs: Iterable[Document], steps: list[Step], stats: Counter[str],
                       processes: int) -> Iterator[Document]:
     global _worker_steps
+    _allow_children()
     warm_up(steps)
     _worker_steps = steps
     cap_malloc_arenas()

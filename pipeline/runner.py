@@ -1,27 +1,52 @@
-"""Run the per-article path for one source and one day, and write the dataset: what the DAG and the CLI call."""
+"""Run the per-article path for one source and one day, and commit it to the dataset: what the DAG and the CLI call.
+
+Two ways through, with the same result byte for byte:
+
+- :func:`run_source`: the whole source-day in this process (its per-article steps in a worker pool).
+- Sharded, as the DAG runs it on any number of workers: :func:`plan_shards` says how many shards the source-day
+  has; :func:`extract_shard` runs the steps that see each page alone (decode, extract, normalise, templates,
+  bylines: most of the cost) on one shard's pages and stores the documents in the data root
+  (``work/crawl_day=D/source=S/``); :func:`finish_source` merges every shard's documents back into the order of an
+  unsharded read (pages are numbered by input file and record), runs the steps that need the whole source-day
+  (learned site boilerplate, near-duplicates, the counts) and the rest, and commits the run.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import heapq
 import logging
+import math
 import os
+import tempfile
 from collections import Counter
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import msgspec
 import pyarrow as pa
 
-from pipeline.config import SourcesConfig
-from pipeline.dataset import Dataset, PartitionKey, RunManifest
+from pipeline.config import Source, SourcesConfig, WarcSource
+from pipeline.crawl.paths import raw_dir
+from pipeline.dataset import Dataset
 from pipeline.document import Document
+from pipeline.recipe import default_steps, split_steps
 from pipeline.sources import open_reader
 from pipeline.spill import RunRows
-from pipeline.steps import Step, default_steps, run_steps
+from pipeline.steps import Step, run_steps
+from pipeline.storage import Storage, as_storage, scratch_dir
+from pipeline.warcpages import Shard
 
 log = logging.getLogger(__name__)
 
-DEFAULT_DATA_DIR = Path("data")
+DEFAULT_DATA_DIR = "data"
+# Shards of one source-day at most: with Airflow's default max_map_length (1024), 16 such sources fit in one run.
+MAX_SHARDS = 64
+# Raw-zone bytes (gzip) per shard of a crawled source; a WARC source gets a shard per input file.
+RAW_BYTES_PER_SHARD = 256 * 2**20
+WORK_DIR = "work"
 
 
 def use_system_allocator_for_arrow() -> None:
@@ -30,6 +55,10 @@ def use_system_allocator_for_arrow() -> None:
     962 -> 831 MiB). An explicit ``ARROW_DEFAULT_MEMORY_POOL`` is left as set."""
     if not os.environ.get("ARROW_DEFAULT_MEMORY_POOL"):
         pa.set_memory_pool(pa.system_memory_pool())
+
+
+def default_processes() -> int:
+    return int(os.environ.get("NEWS_CORPUS_PROCESSES") or os.cpu_count() or 1)
 
 
 @dataclass
@@ -56,11 +85,45 @@ class SourceRun:
         }
 
 
+def _documents(source: Source, config: SourcesConfig, storage: Storage, day: dt.date, stats: Counter[str],
+               shard: Shard) -> Iterator[Document]:
+    reader = open_reader(source, config, storage)
+    for position, page in reader.pages(day, stats, shard):
+        yield Document(page=page, crawl_day=day, position=position)
+
+
+def _commit(storage: Storage, source: Source, day: dt.date, docs: Iterable[Document],
+            stats: Counter[str]) -> SourceRun:
+    """Spill the run's finished documents (one row per article) and commit them to the dataset."""
+    dataset = Dataset(storage)
+    run_rows = RunRows(scratch_dir())
+    try:
+        for doc in docs:
+            stats["extracted"] += 1
+            if not run_rows.add(doc):
+                stats["duplicate_url"] += 1
+        stats["articles"] = len(run_rows)
+        manifest = dataset.commit_run(source.name, day, run_rows.partitions(), dict(stats))
+    finally:
+        run_rows.discard()
+    articles = manifest.counts["articles_owned"]
+    log.info("source %s, day %s: %d articles (%d of them owned by earlier runs) in %d partitions; %s", source.name,
+             day, len(run_rows), len(run_rows) - articles, len(manifest.partitions), dict(sorted(stats.items())))
+    return SourceRun(
+        source_name=source.name,
+        day=day,
+        articles=articles,
+        partitions=[f"articles/{k.relative_dir()}" for k in manifest.partitions],
+        counts=dict(sorted(manifest.counts.items())),
+        manifest=storage.url(manifest.rel(source.name, day)),
+    )
+
+
 def run_source(
     config: SourcesConfig,
     source_name: str,
     day: dt.date,
-    data_dir: str | Path = DEFAULT_DATA_DIR,
+    data_dir: str | Path | Storage = DEFAULT_DATA_DIR,
     steps: list[Step] | None = None,
     processes: int | None = None,
 ) -> SourceRun:
@@ -68,52 +131,121 @@ def run_source(
 
     The per-article steps run in ``processes`` worker processes (default: NEWS_CORPUS_PROCESSES, else all cores).
     """
-    processes = processes or int(os.environ.get("NEWS_CORPUS_PROCESSES") or os.cpu_count() or 1)
+    use_system_allocator_for_arrow()
+    storage = as_storage(data_dir)
+    source = config.get(source_name)
+    stats: Counter[str] = Counter()
+    documents = _documents(source, config, storage, day, stats, Shard())
+    docs = run_steps(documents, steps if steps is not None else default_steps(), stats, processes or default_processes())
+    return _commit(storage, source, day, docs, stats)
+
+
+# The sharded path
+
+
+def plan_shards(config: SourcesConfig, source_name: str, day: dt.date, storage: Storage,
+                requested: int | None = None) -> int:
+    """How many shards the source-day is split into: ``requested``, else one per input file for a WARC source and
+    one per RAW_BYTES_PER_SHARD of crawl WARCs for a crawled one, at most MAX_SHARDS."""
+    if requested:
+        if not 1 <= requested <= MAX_SHARDS:
+            raise ValueError(f"shards must be 1..{MAX_SHARDS}, got {requested}")
+        return requested
+    source = config.get(source_name)
+    raw = [size for rel, size in storage.list_sizes(raw_dir(day, source.name), suffix=".warc.gz")]
+    by_size = math.ceil(sum(raw) / RAW_BYTES_PER_SHARD)
+    if isinstance(source, WarcSource):
+        from pipeline.sources.warc import WarcFileReader
+
+        return max(1, min(MAX_SHARDS, len(WarcFileReader(source, config, storage).files(day)) + by_size))
+    return max(1, min(MAX_SHARDS, by_size))
+
+
+def _shard_rel(source_name: str, day: dt.date, shard: Shard) -> str:
+    return f"{WORK_DIR}/crawl_day={day.isoformat()}/source={source_name}/shard-{shard}"
+
+
+_ENCODER = msgspec.msgpack.Encoder()
+_DECODER = msgspec.msgpack.Decoder(Document)
+
+
+def _write_documents(docs: Iterable[Document], path: Path) -> int:
+    """Documents as length-prefixed msgpack records in a zstd stream (typed decoding: no code runs on reading)."""
+    count = 0
+    with pa.OSFile(str(path), "wb") as raw, pa.CompressedOutputStream(raw, "zstd") as out:
+        for doc in docs:
+            record = _ENCODER.encode(doc)
+            out.write(len(record).to_bytes(4, "little"))
+            out.write(record)
+            count += 1
+    return count
+
+
+def _read_documents(storage: Storage, rel: str) -> Iterator[Document]:
+    with storage.open_input(rel) as raw, pa.CompressedInputStream(raw, "zstd") as stream:
+        while header := stream.read(4):
+            yield _DECODER.decode(stream.read(int.from_bytes(header, "little")))
+
+
+@dataclass
+class ShardResult:
+    source_name: str
+    day: dt.date
+    shard: Shard
+    documents: int
+    counts: dict[str, int]
+    path: str
+
+    def to_xcom(self) -> dict[str, Any]:
+        return {"source": self.source_name, "day": self.day.isoformat(), "shard": self.shard.index,
+                "shards": self.shard.count, "documents": self.documents, "counts": self.counts, "path": self.path}
+
+
+def extract_shard(config: SourcesConfig, source_name: str, day: dt.date, storage: Storage, shard: Shard,
+                  processes: int | None = None) -> ShardResult:
+    """The first steps on one shard's pages; their documents and counts go to the data root (a retry overwrites)."""
     use_system_allocator_for_arrow()
     source = config.get(source_name)
-    dataset = Dataset(data_dir)
     stats: Counter[str] = Counter()
-    reader = open_reader(source, config, data_dir)
-    documents = (Document(page=page, crawl_day=day) for page in reader.pages(day, stats))
+    head, _ = split_steps(default_steps())
+    documents = _documents(source, config, storage, day, stats, shard)
+    rel = _shard_rel(source.name, day, shard)
+    with tempfile.NamedTemporaryFile(dir=scratch_dir(), prefix="shard-", suffix=".msgpack.zst") as tmp:
+        written = _write_documents(run_steps(documents, head, stats, processes or default_processes()),
+                                   Path(tmp.name))
+        storage.upload(Path(tmp.name), f"{rel}.msgpack.zst")
+    # Written last: a shard whose counts exist is complete.
+    storage.write_json(f"{rel}.counts.json", dict(sorted(stats.items())))
+    log.info("source %s, day %s, shard %s: %d documents; %s", source.name, day, shard, written,
+             dict(sorted(stats.items())))
+    return ShardResult(source.name, day, shard, written, dict(sorted(stats.items())),
+                       storage.url(f"{rel}.msgpack.zst"))
 
-    # Partitions this run wrote before are rewritten too, so rows that a re-run no longer yields disappear.
-    previous_run = RunManifest.load(dataset.root, source.name, day)
-    stale = set(previous_run.partitions if previous_run else [])
-    written: list[PartitionKey] = []
-    run_rows = RunRows(dataset.root / ".staging")
-    try:
-        for doc in run_steps(documents, steps if steps is not None else default_steps(), stats, processes):
-            stats["extracted"] += 1
-            if not run_rows.add(doc):
-                stats["duplicate_url"] += 1
-        for key, rows in run_rows.partitions():
-            dataset.replace_run_rows(key, source.name, day, rows)
-            written.append(key)
-            stale.discard(key)
-    finally:
-        run_rows.discard()
-    for key in sorted(stale):
-        dataset.replace_run_rows(key, source.name, day, [])
-    stats["articles"] = len(run_rows)
 
-    manifest = RunManifest(source.name, day, written, dict(stats))
-    manifest_path = manifest.save(dataset.root)
-    log.info("source %s, day %s: %d articles in %d partitions; %s", source.name, day, len(run_rows),
-             len(written), dict(sorted(stats.items())))
-    return SourceRun(
-        source_name=source.name,
-        day=day,
-        articles=len(run_rows),
-        partitions=[str(k.relative_dir()) for k in written],
-        counts=dict(sorted(stats.items())),
-        manifest=str(manifest_path),
-    )
+def finish_source(config: SourcesConfig, source_name: str, day: dt.date, storage: Storage, shards: int,
+                  processes: int | None = None) -> SourceRun:
+    """Merge the source-day's shards in read order, run the remaining steps on the whole of it, commit the run."""
+    use_system_allocator_for_arrow()
+    source = config.get(source_name)
+    stats: Counter[str] = Counter()
+    rels = [_shard_rel(source.name, day, Shard(index, shards)) for index in range(shards)]
+    missing = [storage.url(f"{rel}.counts.json") for rel in rels if not storage.exists(f"{rel}.counts.json")]
+    if missing:
+        raise RuntimeError(f"source {source.name}, day {day}: {len(missing)} of {shards} shards have not finished "
+                           f"(no {', '.join(missing)})")
+    for rel in rels:
+        stats.update(storage.read_json(f"{rel}.counts.json"))
+    merged = heapq.merge(*(_read_documents(storage, f"{rel}.msgpack.zst") for rel in rels),
+                         key=lambda doc: doc.position)
+    _, tail = split_steps(default_steps())
+    docs = run_steps(merged, tail, stats, processes or default_processes())
+    return _commit(storage, source, day, docs, stats)
 
 
 def run_day(
     config: SourcesConfig,
     day: dt.date,
-    data_dir: str | Path = DEFAULT_DATA_DIR,
+    data_dir: str | Path | Storage = DEFAULT_DATA_DIR,
     source_names: list[str] | None = None,
     from_raw: bool = False,
     refetch: bool = False,
@@ -125,12 +257,13 @@ def run_day(
     """
     from pipeline.crawl.run import crawl_source, needs_crawl
 
+    storage = as_storage(data_dir)
     results = []
     for source in config.enabled(source_names):
         try:
             if needs_crawl(source) and not from_raw:
-                crawl_source(config, source.name, day, data_dir, refetch=refetch)
-            results.append(run_source(config, source.name, day, data_dir))
+                crawl_source(config, source.name, day, storage, refetch=refetch)
+            results.append(run_source(config, source.name, day, storage))
         except Exception as exc:  # a broken source must not sink the other sources' runs
             log.exception("source %s failed for %s", source.name, day)
             results.append(SourceRun(source_name=source.name, day=day, error=f"{type(exc).__name__}: {exc}"))

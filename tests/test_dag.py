@@ -18,7 +18,8 @@ def test_dagbag_imports_without_errors(airflow_home: Path, sample_sources: Path,
     bag = load_dagbag(airflow_home, sample_sources, tmp_path / "data")
     assert bag["import_errors"] == {}
     assert "news_corpus" in bag["dag_ids"]
-    assert {"day_to_process", "sources_to_process", "process_source", "publish"} <= set(bag["tasks"]["news_corpus"])
+    assert {"day_to_process", "sources_to_process", "plan_shards", "extract_shard", "finish_source",
+            "publish"} <= set(bag["tasks"]["news_corpus"])
 
 
 def test_dag_run_over_the_sample_writes_partitions(airflow_home: Path, sample_sources: Path, tmp_path: Path) -> None:
