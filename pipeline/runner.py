@@ -30,6 +30,8 @@ import pyarrow as pa
 
 from pipeline.config import Source, SourcesConfig, WarcSource
 from pipeline.crawl.paths import raw_dir
+from pipeline.crawl.rawzone import raw_warc_files
+from pipeline.crawl.run import needs_crawl
 from pipeline.dataset import Dataset
 from pipeline.document import Document
 from pipeline.recipe import default_steps, split_steps
@@ -85,8 +87,17 @@ class SourceRun:
         }
 
 
+def _require_crawl(source: Source, storage: Storage, day: dt.date) -> None:
+    """A crawled source with no crawl of the day in the raw zone was crawled elsewhere (another worker's disk,
+    another data root) or not at all: reading nothing would end green with 0 articles, so it is an error."""
+    if needs_crawl(source) and not raw_warc_files(storage, day, source.name):
+        raise RuntimeError(f"source {source.name}: no crawl of {day} in {storage.url(raw_dir(day, source.name))} "
+                           "(crawl it first; every worker must use the same data root)")
+
+
 def _documents(source: Source, config: SourcesConfig, storage: Storage, day: dt.date, stats: Counter[str],
                shard: Shard) -> Iterator[Document]:
+    _require_crawl(source, storage, day)
     reader = open_reader(source, config, storage)
     for position, page in reader.pages(day, stats, shard):
         yield Document(page=page, crawl_day=day, position=position)
@@ -255,7 +266,7 @@ def run_day(
     Network sources are crawled into the raw zone first, unless ``from_raw`` (re-extract what the raw zone holds,
     no network); ``refetch`` fetches articles again that an earlier run fetched.
     """
-    from pipeline.crawl.run import crawl_source, needs_crawl
+    from pipeline.crawl.run import crawl_source
 
     storage = as_storage(data_dir)
     results = []

@@ -218,8 +218,9 @@ class Storage:
 
     # writing
 
-    def write_bytes(self, rel: str, data: bytes) -> None:
-        """Create or replace ``rel`` with ``data``, atomically."""
+    def _write(self, rel: str, chunks: Callable[[], Iterator[bytes]]) -> None:
+        """Create or replace ``rel`` with the bytes ``chunks()`` yields (called again on a retry), atomically: on a
+        local disk a hidden file renamed over the target, on an object store one upload completed on close."""
         path = self._path(rel)
         if self.is_local:
             target = Path(path)
@@ -227,32 +228,7 @@ class Storage:
             partial = target.with_name(f".{target.name}.{uuid.uuid4().hex}.partial")
             try:
                 with partial.open("wb") as handle:
-                    handle.write(data)
-                    handle.flush()
-                    os.fsync(handle.fileno())
-                os.replace(partial, target)
-            finally:
-                partial.unlink(missing_ok=True)
-            return
-
-        def put() -> None:
-            with self.fs.open_output_stream(path, compression=None) as stream:
-                stream.write(data)
-        self._retrying(f"write {self.url(rel)}", put)
-
-    def write_json(self, rel: str, payload: Any) -> None:
-        self.write_bytes(rel, (json.dumps(payload, indent=2, sort_keys=True) + "\n").encode("utf-8"))
-
-    def upload(self, local: Path, rel: str) -> None:
-        """Copy a finished local (scratch) file to ``rel``, atomically."""
-        path = self._path(rel)
-        if self.is_local:
-            target = Path(path)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            partial = target.with_name(f".{target.name}.{uuid.uuid4().hex}.partial")
-            try:
-                with local.open("rb") as source, partial.open("wb") as handle:
-                    while chunk := source.read(1 << 20):
+                    for chunk in chunks():
                         handle.write(chunk)
                     handle.flush()
                     os.fsync(handle.fileno())
@@ -262,10 +238,25 @@ class Storage:
             return
 
         def put() -> None:
-            with local.open("rb") as source, self.fs.open_output_stream(path, compression=None) as stream:
-                while chunk := source.read(8 << 20):
+            with self.fs.open_output_stream(path, compression=None) as stream:
+                for chunk in chunks():
                     stream.write(chunk)
-        self._retrying(f"upload {self.url(rel)}", put)
+        self._retrying(f"write {self.url(rel)}", put)
+
+    def write_bytes(self, rel: str, data: bytes) -> None:
+        """Create or replace ``rel`` with ``data``, atomically."""
+        self._write(rel, lambda: iter((data,)))
+
+    def write_json(self, rel: str, payload: Any) -> None:
+        self.write_bytes(rel, (json.dumps(payload, indent=2, sort_keys=True) + "\n").encode("utf-8"))
+
+    def upload(self, local: Path, rel: str) -> None:
+        """Copy a finished local (scratch) file to ``rel``, atomically."""
+        def chunks() -> Iterator[bytes]:
+            with local.open("rb") as source:
+                while chunk := source.read(8 << 20):
+                    yield chunk
+        self._write(rel, chunks)
 
     def write_parquet(self, rel: str, table: pa.Table, **options: Any) -> None:
         """Write ``table`` as one Parquet object, atomically (through a scratch file)."""

@@ -92,3 +92,15 @@ def test_crawl_state_written_on_one_worker_is_seen_on_another(s3: S3Server) -> N
     assert again.was_fetched("https://example.org/a") and again.was_fetched("https://example.org/b")
     assert not again.was_fetched("https://example.org/c")
     assert len(s3.keys("state/state/source=news/")) == 2
+
+
+def test_a_crawled_source_whose_crawl_is_not_in_the_data_root_fails(s3: S3Server, tmp_path: Path) -> None:
+    """A worker that finds no crawl (it was written to another machine's disk) must not end green with 0 articles."""
+    sources = tmp_path / "sources.yaml"
+    sources.write_text("sources:\n  - name: feeds\n    kind: rss\n    feeds: ['https://example.org/feed.xml']\n",
+                       encoding="utf-8")
+    config = load_sources(sources)
+    with pytest.raises(RuntimeError, match=r"source feeds: no crawl of 2022-01-06 in s3://news-corpus/empty/raw/"):
+        extract_shard(config, "feeds", dt.date(2022, 1, 6), Storage(s3.url("empty")), Shard(0, 1), processes=1)
+    assert main(["run", "--day", "2022-01-06", "--sources", str(sources), "--data", s3.url("empty"),
+                 "--from-raw"]) == 1
