@@ -67,4 +67,4 @@ sample: setup
 	$(BIN)/python scripts/build_sample_warc.py
 
 clean:
-	rm -rf $(VENV) $(AIRFLOW_HOME) $(DATA)/articles $(DATA)/raw $(DATA)/runs $(DATA)/state $(DATA)/.staging $(DATA)/.locks .pytest_cache
+	rm -rf $(VENV) $(AIRFLOW_HOME) $(DATA)/articles $(DATA)/parts $(DATA)/work $(DATA)/raw $(DATA)/runs $(DATA)/state .pytest_cache
