@@ -24,8 +24,9 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -43,6 +44,7 @@ PARTITION_FILE = "articles.parquet"
 PARQUET_OPTIONS: dict[str, Any] = {"compression": "zstd", "row_group_size": 2048}
 # A rebuild that sees the parts change under it tries again; this many changes in a row is not a race but a fault.
 MAX_REBUILDS = 20
+COMMIT_THREADS = 16
 
 
 @dataclass(frozen=True, order=True)
@@ -195,20 +197,27 @@ class Dataset:
         run = RunKey(crawl_day, source_name)
         previous = RunManifest.load(self.storage, source_name, crawl_day)
         written: list[PartitionKey] = []
-        for key, table in partitions:
-            self.write_part(key, run, table)
-            written.append(key)
-        stale = sorted(set(previous.partitions if previous else []) - set(written))
-        for key in stale:
-            self.delete_part(key, run)
-        manifest = RunManifest(source_name, crawl_day, sorted(written), dict(counts))
-        manifest.save(self.storage)
-        owned = 0
-        for key in sorted({*written, *stale}):
-            table = self.rebuild(key)
-            mine = pc.and_(pc.equal(table["source_name"], source_name),
-                           pc.equal(table["crawl_day"], pa.scalar(crawl_day, pa.date32())))
-            owned += pc.sum(mine.cast(pa.int64())).as_py() or 0
+        # Parts and partitions are independent objects: written from threads, since on an object store each is a
+        # few round trips (a CC-NEWS source's run touches thousands). At most COMMIT_THREADS partitions' tables
+        # are in memory at once.
+        with ThreadPoolExecutor(COMMIT_THREADS) as pool:
+            pending: deque[Future[None]] = deque()
+            for key, table in partitions:
+                pending.append(pool.submit(self.write_part, key, run, table))
+                written.append(key)
+                if len(pending) >= COMMIT_THREADS:
+                    pending.popleft().result()
+            for future in pending:
+                future.result()
+            stale = sorted(set(previous.partitions if previous else []) - set(written))
+            list(pool.map(lambda key: self.delete_part(key, run), stale))
+            manifest = RunManifest(source_name, crawl_day, sorted(written), dict(counts))
+            manifest.save(self.storage)
+            owned = 0
+            for table in pool.map(self.rebuild, sorted({*written, *stale})):
+                mine = pc.and_(pc.equal(table["source_name"], source_name),
+                               pc.equal(table["crawl_day"], pa.scalar(crawl_day, pa.date32())))
+                owned += pc.sum(mine.cast(pa.int64())).as_py() or 0
         manifest.counts["articles_owned"] = owned
         return manifest
 

@@ -4,6 +4,8 @@ on the order in which shards or runs finish, nor on which of two runs that saw o
 from __future__ import annotations
 
 import datetime as dt
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pyarrow.parquet as pq
@@ -11,7 +13,7 @@ import pytest
 from warcio.archiveiterator import ArchiveIterator
 
 from pipeline.config import load_sources
-from pipeline.dataset import Dataset, RunKey, RunManifest
+from pipeline.dataset import Dataset, PartitionKey, RunKey, RunManifest
 from pipeline.runner import extract_shard, finish_source, plan_shards, run_source
 from pipeline.storage import Storage
 from pipeline.warcpages import Shard
@@ -121,3 +123,28 @@ def test_a_rerun_replaces_only_its_own_rows(sources: Path, tmp_path: Path) -> No
     before = dataset_files(tmp_path)
     run_source(config, "sample", DAYS[0], tmp_path, processes=1)
     assert dataset_files(tmp_path) == before
+
+
+def test_runs_committing_at_the_same_time_give_the_dataset_of_runs_committing_in_turn(
+        sources: Path, tmp_path: Path) -> None:
+    """Four runs whose partitions overlap commit from four threads at once, released together, several times: no
+    lock, and every time the dataset is the one they give committed one after another."""
+    config = load_sources(sources)
+    runs = [RunKey(day, source) for day in DAYS for source in ("sample", "copy")]
+    in_turn = tmp_path / "in-turn"
+    for run in runs:
+        run_source(config, run.source_name, run.crawl_day, in_turn, processes=1)
+    parts = {run: [(PartitionKey.from_relative_dir(p.parent.relative_to(in_turn / "parts").as_posix()),
+                    pq.read_table(p)) for p in sorted((in_turn / "parts").rglob(run.part_name))] for run in runs}
+    assert all(len(found) >= 3 for found in parts.values()), {run: len(found) for run, found in parts.items()}
+    for attempt in range(3):
+        root = tmp_path / f"at-once-{attempt}"
+        barrier = threading.Barrier(len(runs))
+
+        def commit(run: RunKey) -> None:
+            barrier.wait()
+            Dataset(root).commit_run(run.source_name, run.crawl_day, parts[run], {})
+
+        with ThreadPoolExecutor(len(runs)) as pool:
+            list(pool.map(commit, runs))
+        assert dataset_files(root) == dataset_files(in_turn), attempt
