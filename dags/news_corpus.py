@@ -48,7 +48,9 @@ def data_root() -> Any:
     schedule=CronDataIntervalTimetable("0 0 * * *", timezone="UTC"),
     start_date=dt.datetime(2022, 1, 1, tzinfo=dt.timezone.utc),
     catchup=False,
-    max_active_runs=2,
+    # Days processed at once: a backfill's throughput on a cluster (each day's finish steps are serial per source).
+    # Read when the file is parsed, which only the scheduler's side acts on; the pools bound the crawls anyway.
+    max_active_runs=int(os.environ.get("NEWS_CORPUS_MAX_ACTIVE_RUNS", "2")),
     default_args={"retries": 2, "retry_delay": dt.timedelta(minutes=2), "retry_exponential_backoff": True},
     params={
         "day": Param(None, type=["null", "string"], format="date", description="Day to process (YYYY-MM-DD); "
