@@ -2,20 +2,39 @@
 
 No retries, redirects or politeness here (the crawler schedules those); a :class:`Fetcher` is thread-safe and
 keeps connections alive per host. Failures are returned as a :class:`FetchFailure` naming the crawl-log outcome,
-never raised, so the crawler records every one of them.
+never raised, so the crawler records every one of them. The network failures are named by what happened:
+
+- ``dns_failure``: the host name does not resolve;
+- ``connection_refused``: nothing listens at the address (the connection was actively refused);
+- ``timeout``: the connection, the wait for the next bytes, or the whole response took too long
+  (``connect_timeout_seconds``, ``read_timeout_seconds``, ``total_timeout_seconds``; the total covers the headers
+  and the body however slowly they arrive);
+- ``connection_reset``: the server reset or closed the connection part-way through its response;
+- ``connection_error``: any other failure of the connection, including a reset before any byte of a response
+  (as likely a stale keep-alive connection as a fault of the server).
+
+All five are transient (:attr:`FetchFailure.retryable`). The other outcomes (``blocked_*``, ``too_large``,
+``not_html``, ``unexpected_type``, ``decompression_bomb``, ``bad_encoding``) refuse a response or a request.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import email.utils
+import errno
+import http.client
+import io
+import socket
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import urllib3
-from urllib3.exceptions import HTTPError, NameResolutionError, ProtocolError, TimeoutError as Urllib3Timeout
+from urllib3.connectionpool import HTTPConnectionPool
+from urllib3.exceptions import (HTTPError, IncompleteRead, NameResolutionError, NewConnectionError, ProtocolError,
+                                TimeoutError as Urllib3Timeout)
 
 from pipeline.config import CrawlSettings
 from pipeline.crawl.decompress import BadEncoding, DecompressionBomb, decompress_bounded
@@ -83,18 +102,134 @@ class FetchFailure(Exchange):
 
     @property
     def retryable(self) -> bool:
-        return self.outcome in {"timeout", "connection_error"}
+        return self.outcome in TRANSIENT_OUTCOMES
+
+
+# Every one was retried before they had names of their own (as timeout or connection_error); a DNS failure is kept
+# among them because resolvers also fail for a moment (EAI_AGAIN), not only for names that do not exist.
+TRANSIENT_OUTCOMES = frozenset({"timeout", "connection_error", "connection_refused", "connection_reset",
+                                "dns_failure"})
+
+
+# -- the total timeout ------------------------------------------------------------------------------------------
+# urllib3's read timeout bounds each recv(), so a server that drips a byte a second never trips it and one response
+# can take forever. The deadline below bounds every recv() of the status line, headers and body instead: each waits
+# at most until the deadline, so the whole exchange ends within the total timeout (plus one scheduling slice).
+# The deadline is per thread because fetch() runs a whole exchange on the calling thread, and urllib3 creates the
+# response object (the only place its socket reads can be reached) deep inside pool.request().
+
+
+class _Deadline:
+    """When the exchange on this thread must end, and how many response bytes have arrived so far."""
+
+    __slots__ = ("at", "received")
+
+    def __init__(self, at: float) -> None:
+        self.at = at
+        self.received = 0
+
+
+_current = threading.local()
+
+
+class _DeadlineReader(io.RawIOBase):
+    """The socket's reader, each read waiting no longer than the read timeout nor past the deadline."""
+
+    def __init__(self, raw: io.RawIOBase, sock: socket.socket, deadline: _Deadline) -> None:
+        super().__init__()
+        self._raw, self._sock, self._deadline = raw, sock, deadline
+        self._read_timeout = sock.gettimeout()  # what urllib3 set for this response: the read timeout
+
+    def readable(self) -> bool:
+        return True
+
+    def fileno(self) -> int:
+        return self._raw.fileno()
+
+    def readinto(self, buffer: memoryview) -> int | None:  # type: ignore[override]
+        remaining = self._deadline.at - time.monotonic()
+        if remaining <= 0:
+            # socket.timeout, as a read timeout would raise: urllib3 turns it into its ReadTimeoutError
+            raise socket.timeout("over the total timeout")
+        self._sock.settimeout(remaining if self._read_timeout is None else min(self._read_timeout, remaining))
+        try:
+            count = self._raw.readinto(buffer)
+        finally:
+            self._sock.settimeout(self._read_timeout)  # a kept-alive connection goes back to the pool as it was
+        self._deadline.received += count or 0
+        return count
+
+    def close(self) -> None:
+        if not self.closed:
+            self._raw.close()
+        super().close()
+
+
+class _DeadlineResponse(http.client.HTTPResponse):
+    """http.client's response, reading through a :class:`_DeadlineReader` when a fetch on this thread set one."""
+
+    def __init__(self, sock: socket.socket, *args: object, **kwargs: object) -> None:
+        super().__init__(sock, *args, **kwargs)  # type: ignore[arg-type]
+        deadline: _Deadline | None = getattr(_current, "deadline", None)
+        if deadline is not None:  # nothing is read yet, so no buffered bytes are lost by re-wrapping the socket
+            self.fp = io.BufferedReader(_DeadlineReader(self.fp.detach(), sock, deadline))
+
+
+def _with_deadline(pool_class: type[HTTPConnectionPool]) -> type[HTTPConnectionPool]:
+    """``pool_class`` whose connections read responses through :class:`_DeadlineResponse`."""
+    connection = type(pool_class.ConnectionCls.__name__, (pool_class.ConnectionCls,),
+                      {"response_class": _DeadlineResponse})
+    return type(pool_class.__name__, (pool_class,), {"ConnectionCls": connection})
+
+
+# -- naming failures --------------------------------------------------------------------------------------------
+
+def _causes(exc: BaseException) -> Iterator[BaseException]:
+    """``exc`` and what it wraps: urllib3 keeps the original error in ``args`` or as the cause or context."""
+    seen: set[int] = set()
+    todo: list[BaseException] = [exc]
+    while todo:
+        current = todo.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        yield current
+        todo.extend(a for a in current.args if isinstance(a, BaseException))
+        todo.extend(e for e in (current.__cause__, current.__context__) if e is not None)
+
+
+def _connect_outcome(exc: NewConnectionError) -> str:
+    """What a failed connection attempt was. urllib3 makes every one a NewConnectionError, a subclass of its
+    connect-timeout error, so a refusal would otherwise read as a timeout. The address checks
+    (pipeline/crawl/netsafety.py) raise it with the socket error only in its message, hence the text fallback."""
+    causes = list(_causes(exc))
+    text = str(exc)
+    if any(isinstance(e, ConnectionRefusedError) for e in causes) or f"[Errno {errno.ECONNREFUSED}]" in text:
+        return "connection_refused"
+    if any(isinstance(e, socket.timeout) for e in causes) or text.endswith("timed out"):
+        return "timeout"
+    return "connection_error"
+
+
+def _broken_outcome(exc: BaseException, received: int) -> str:
+    """A reset or early close once the response had begun is connection_reset; anything else connection_error."""
+    if received and any(isinstance(e, (ConnectionResetError, IncompleteRead, http.client.IncompleteRead))
+                        for e in _causes(exc)):
+        return "connection_reset"
+    return "connection_error"
 
 
 class Fetcher:
     def __init__(self, settings: CrawlSettings) -> None:
         self.settings = settings
         self.headers = {"User-Agent": settings.user_agent, "Accept-Encoding": ACCEPT_ENCODING}
-        self._timeout = urllib3.Timeout(connect=settings.connect_timeout_seconds,
+        # The connection must fit in the total timeout too (the deadline bounds only the reads that follow it).
+        self._timeout = urllib3.Timeout(connect=min(settings.connect_timeout_seconds, settings.total_timeout_seconds),
                                         read=settings.read_timeout_seconds)
         self._pool = urllib3.PoolManager(num_pools=max(64, settings.max_parallel_requests * 2),
                                          maxsize=settings.per_host_concurrency, block=False, retries=False)
-        self._pool.pool_classes_by_scheme = safe_pool_classes(parse_networks(settings.allow_private_networks))
+        safe = safe_pool_classes(parse_networks(settings.allow_private_networks))
+        self._pool.pool_classes_by_scheme = {scheme: _with_deadline(cls) for scheme, cls in safe.items()}
 
     def close(self) -> None:
         self._pool.clear()
@@ -124,6 +259,7 @@ class Fetcher:
             return FetchFailure(exchange.url, exchange.request_headers, exchange.started_at,
                                 time.monotonic() - start, start, outcome=outcome, detail=detail, status=status)
 
+        deadline = _current.deadline = _Deadline(start + limits.total_timeout_seconds)
         try:
             with self._open(url, headers) as raw:
                 status = raw.status
@@ -159,12 +295,19 @@ class Fetcher:
             return failed("decompression_bomb", str(exc))
         except BadEncoding as exc:
             return failed("bad_encoding", str(exc))
-        except Urllib3Timeout as exc:
-            return failed("timeout", str(exc))
+        # Both connection errors below subclass urllib3's connect-timeout error: they must come before it.
         except NameResolutionError as exc:
-            return failed("dns_error", str(exc))
+            return failed("dns_failure", str(exc))
+        except NewConnectionError as exc:
+            return failed(_connect_outcome(exc), str(exc))
+        except Urllib3Timeout as exc:
+            if time.monotonic() >= deadline.at - 0.05:  # the deadline, not a single read, ran out
+                return failed("timeout", f"over the total timeout of {limits.total_timeout_seconds}s")
+            return failed("timeout", str(exc))
         except (ProtocolError, HTTPError, OSError) as exc:
-            return failed("connection_error", f"{type(exc).__name__}: {exc}")
+            return failed(_broken_outcome(exc, deadline.received), f"{type(exc).__name__}: {exc}")
+        finally:
+            _current.deadline = None  # stream() and other callers on this thread read without a deadline
 
     @contextmanager
     def stream(self, url: str) -> Iterator[urllib3.BaseHTTPResponse]:
