@@ -14,7 +14,7 @@ export AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION := True
 export NEWS_CORPUS_SOURCES ?= $(CURDIR)/sources.yaml
 export NEWS_CORPUS_DATA ?= $(CURDIR)/$(DATA)
 
-.PHONY: setup run test airflow airflow-db airflow-pools sample bench eval clean
+.PHONY: setup run test airflow airflow-db airflow-pools sample bench eval clean cluster cluster-test cluster-stop
 
 $(BIN)/.installed: requirements.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -66,5 +66,18 @@ bench: setup
 sample: setup
 	$(BIN)/python scripts/build_sample_warc.py
 
+## cluster: a multi-worker Airflow on 127.0.0.1 (Celery workers, Redis, PostgreSQL, an S3 data root on moto); prints its UI
+cluster: setup
+	@bash cluster/cluster.sh start
+	@bash cluster/cluster.sh info
+
+## cluster-stop: stop the cluster `make cluster` started; checks that nothing of it is left running
+cluster-stop:
+	@bash cluster/cluster.sh stop
+
+## cluster-test: the DAG on a cluster of its own, S3 against a local run, and fault cases (about 7 minutes)
+cluster-test: setup
+	@bash cluster/test.sh
+
 clean:
-	rm -rf $(VENV) $(AIRFLOW_HOME) $(DATA)/articles $(DATA)/parts $(DATA)/work $(DATA)/raw $(DATA)/runs $(DATA)/state .pytest_cache
+	rm -rf $(VENV) $(AIRFLOW_HOME) .cluster $(DATA)/articles $(DATA)/parts $(DATA)/work $(DATA)/raw $(DATA)/runs $(DATA)/state .pytest_cache
