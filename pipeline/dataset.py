@@ -200,7 +200,8 @@ class Dataset:
         # Parts and partitions are independent objects: written from threads, since on an object store each is a
         # few round trips (a CC-NEWS source's run touches thousands). At most COMMIT_THREADS partitions' tables
         # are in memory at once.
-        with ThreadPoolExecutor(COMMIT_THREADS) as pool:
+        # A local disk gains nothing from threads, and each thread's malloc arena raised the run's peak memory.
+        with ThreadPoolExecutor(1 if self.storage.is_local else COMMIT_THREADS) as pool:
             pending: deque[Future[None]] = deque()
             for key, table in partitions:
                 pending.append(pool.submit(self.write_part, key, run, table))
