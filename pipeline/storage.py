@@ -119,9 +119,6 @@ class Storage:
     def __repr__(self) -> str:
         return f"Storage({self.root!r})"
 
-    def __reduce__(self) -> tuple[Any, ...]:  # a filesystem handle does not pickle everywhere; the root does
-        return (Storage, (self.root,))
-
     def _path(self, rel: str) -> str:
         rel = rel.strip("/")
         if not rel:
