@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import json
 import re
 import statistics
 import warnings
@@ -29,10 +28,12 @@ from matplotlib.figure import Figure
 from pipeline.config import SourcesConfig
 from pipeline.crawl.rawzone import crawl_summaries
 from pipeline.dataset import PARTITION_FILE, PartitionKey, RunManifest
-from pipeline.storage import Storage
+from pipeline.storage import Storage, as_storage
 
 REPORT_VERSION = 1
 HISTORY_RUNS = 7
+# A day's articles under half or over twice the median of the trailing runs are marked on the page (the gate judges).
+LOW_RATIO, HIGH_RATIO = 0.5, 2.0
 # Run counts that describe the flow of pages, not a skip; the crawl's own outcomes come from its summaries.
 FLOW_COUNTS = frozenset({"warc_files", "raw_warc_files", "warc_responses", "extracted", "articles",
                          "articles_owned", "duplicates", "boilerplate_lines"})
@@ -45,6 +46,15 @@ UNKNOWN_LANGUAGE = "unknown"
 READ_COLUMNS = ["source_name", "crawl_day", "language", "word_count", "duplicate_of", "is_machine_translated",
                 "origin_outlet"]
 _RUN_MANIFEST = re.compile(r"^runs/crawl_day=(\d{4}-\d{2}-\d{2})/([^/]+)\.json$")
+
+
+def _as_day(day: dt.date | str) -> dt.date:
+    if isinstance(day, dt.date):
+        return day
+    try:
+        return dt.date.fromisoformat(day)
+    except ValueError:
+        raise ValueError(f"day must be YYYY-MM-DD, got {day!r}") from None
 
 
 def report_dir(day: dt.date) -> str:
@@ -97,7 +107,8 @@ def _gate(storage: Storage, day: dt.date, notes: list[str]) -> dict[str, Any]:
         return {"ran": False, "verdict": None, "sources": {}, "unreadable": True}
 
 
-def _day_rows(storage: Storage, day: dt.date, manifests: dict[str, RunManifest]) -> dict[str, list[tuple[str, pa.Table]]]:
+def _day_rows(storage: Storage, day: dt.date,
+              manifests: dict[str, RunManifest]) -> dict[str, list[tuple[str, pa.Table]]]:
     """The rows each run of the day owns in the dataset, as source name -> [(site, rows)], each partition read
     once (only the columns the report needs)."""
     keys: set[PartitionKey] = {key for manifest in manifests.values() for key in manifest.partitions}
@@ -175,9 +186,10 @@ def _history(storage: Storage, name: str, days: list[dt.date], day: dt.date,
     return {"runs": runs, "median": median}
 
 
-def build_report(day: dt.date, storage: Storage, config: SourcesConfig | None = None) -> dict[str, Any]:
+def build_report(day: dt.date | str, storage: Storage | str, config: SourcesConfig | None = None) -> dict[str, Any]:
     """Everything the day's page shows, JSON-able. The sources are the configured ones (enabled) when ``config``
     is given, plus any that ran, crawled or were judged by the gate that day."""
+    day, storage = _as_day(day), as_storage(storage)
     notes: list[str] = []
     all_runs = _manifests_by_source(storage)
     gate = _gate(storage, day, notes)
@@ -350,7 +362,8 @@ def _plots(report: dict[str, Any]) -> dict[str, Any]:
         # Layout measures text with matplotlib's own font, which lacks CJK and other scripts; the browser draws
         # the text with its fonts, so a missing glyph there does not matter.
         warnings.filterwarnings("ignore", message=r"Glyph \d+ .*missing from font")
-        overview = _svg(_overview_plot(report), "articles per source against the median of earlier runs", "all")
+        overview = _svg(_overview_plot(report), "articles per source against the median of earlier runs",
+                        "all") if report["sources"] else ""
         per_source = {}
         for number, source in enumerate(report["sources"], 1):
             per_source[source["source"]] = {
@@ -392,7 +405,7 @@ svg.plot { max-width: 100%; height: auto; }
 <p class="muted">data root {{ r.data_root }} &middot; report version {{ r.report_version }}</p>
 <p>Quality gate: {{ verdict(r.gate.verdict) }}
 {% if r.gate.ran %}<span class="muted">checked at {{ r.gate.checked_at }}</span>{% endif %}
-&middot; {{ r.totals.ran }} of {{ r.totals.sources }} sources ran &middot; {{ r.totals.articles }} articles,
+ &middot; {{ r.totals.ran }} of {{ r.totals.sources }} sources ran &middot; {{ r.totals.articles }} articles,
 {{ r.totals.rows }} rows in the dataset</p>
 {% if r.notes %}<ul>{% for note in r.notes %}<li class="low">{{ note }}</li>{% endfor %}</ul>{% endif %}
 <table id="summary">
@@ -403,7 +416,7 @@ svg.plot { max-width: 100%; height: auto; }
 <td><a href="#source-{{ loop.index }}">{{ s.source }}</a></td>
 <td class="n">{{ s.articles if s.ran else 'no run' }}</td>
 <td class="n">{{ '%g' % s.history.median if s.history.median is not none else '' }}</td>
-<td class="n {{ 'low' if s.vs_median is not none and s.vs_median < 0.5 else ('high' if s.vs_median is not none and s.vs_median > 2 else '') }}">
+<td class="n {{ ratio_class(s.vs_median) }}">
 {{- '%.0f%%' % (100 * s.vs_median) if s.vs_median is not none else '' }}</td>
 <td class="n">{{ '%.1f%%' % (100 * s.machine_translated.share) if s.machine_translated.share is not none else '' }}</td>
 <td class="n">{{ s.skips.values() | sum }}</td>
@@ -411,7 +424,8 @@ svg.plot { max-width: 100%; height: auto; }
 </tr>{% endfor %}
 </tbody>
 </table>
-<figure>{{ plots.overview | safe }}</figure>
+{% if plots.overview %}<figure>{{ plots.overview | safe }}</figure>
+{% else %}<p class="low">No source ran, crawled or was configured for this day.</p>{% endif %}
 {% for s in r.sources %}{% set p = plots.sources[s.source] %}
 <section id="source-{{ loop.index }}">
 <h2>{{ s.source }}{% if s.kind %} <span class="muted">({{ s.kind }})</span>{% endif %}</h2>
@@ -445,17 +459,26 @@ median {{ s.word_count.median }}, 90% {{ s.word_count.p90 }}, max {{ s.word_coun
 """
 
 
+def _ratio_class(ratio: float | None) -> str:
+    """How a day's articles against the median are marked in the summary table."""
+    if ratio is None:
+        return ""
+    return "low" if ratio < LOW_RATIO else "high" if ratio > HIGH_RATIO else ""
+
+
 def render_html(report: dict[str, Any]) -> str:
     """The page for a report from :func:`build_report`. Text from the data is escaped by the template engine."""
     import jinja2
 
     environment = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined, trim_blocks=True)
+    environment.globals["ratio_class"] = _ratio_class
     return environment.from_string(_TEMPLATE).render(r=report, plots=_plots(report))
 
 
-def write_report(day: dt.date, storage: Storage, config: SourcesConfig | None = None) -> str:
+def write_report(day: dt.date | str, storage: Storage | str, config: SourcesConfig | None = None) -> str:
     """Build the day's report and write ``reports/crawl_day=D/report.json`` and ``report.html`` (last) to the
-    data root; returns the page's location."""
+    data root; returns the page's location (a local path or a URL, as :meth:`Storage.url` gives it)."""
+    day, storage = _as_day(day), as_storage(storage)
     report = build_report(day, storage, config)
     storage.write_json(f"{report_dir(day)}/report.json", report)
     storage.write_bytes(f"{report_dir(day)}/report.html", render_html(report).encode("utf-8"))
