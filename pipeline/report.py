@@ -107,17 +107,21 @@ def _gate(storage: Storage, day: dt.date, notes: list[str]) -> dict[str, Any]:
         return {"ran": False, "verdict": None, "sources": {}, "unreadable": True}
 
 
-def _day_rows(storage: Storage, day: dt.date,
-              manifests: dict[str, RunManifest]) -> dict[str, list[tuple[str, pa.Table]]]:
+def _day_rows(storage: Storage, day: dt.date, manifests: dict[str, RunManifest],
+              notes: list[str]) -> dict[str, list[tuple[str, pa.Table]]]:
     """The rows each run of the day owns in the dataset, as source name -> [(site, rows)], each partition read
-    once (only the columns the report needs)."""
+    once (only the columns the report needs). An unreadable partition is noted and left out."""
     keys: set[PartitionKey] = {key for manifest in manifests.values() for key in manifest.partitions}
     rows: defaultdict[str, list[tuple[str, pa.Table]]] = defaultdict(list)
     for key in sorted(keys):
         rel = f"articles/{key.relative_dir()}/{PARTITION_FILE}"
         if not storage.exists(rel):
             continue
-        table = storage.read_parquet(rel, columns=READ_COLUMNS)
+        try:
+            table = storage.read_parquet(rel, columns=READ_COLUMNS)
+        except (OSError, pa.ArrowException) as exc:
+            notes.append(f"{storage.url(rel)}: unreadable, left out ({type(exc).__name__}: {exc})")
+            continue
         table = table.filter(pc.equal(table["crawl_day"], pa.scalar(day, pa.date32())))
         for name in sorted(set(table["source_name"].to_pylist())):
             if name in manifests:
@@ -202,7 +206,7 @@ def build_report(day: dt.date | str, storage: Storage | str, config: SourcesConf
 
     manifests = {name: m for name in sorted(names)
                  if day in all_runs.get(name, []) and (m := _load_manifest(storage, name, day, notes))}
-    rows = _day_rows(storage, day, manifests)
+    rows = _day_rows(storage, day, manifests, notes)
     sources = []
     for name in sorted(names):
         manifest = manifests.get(name)

@@ -18,11 +18,12 @@ import lxml.html
 import pyarrow as pa
 import pytest
 import yaml
+from PIL import Image
 
 from pipeline.config import load_sources
 from pipeline.dataset import Dataset, PartitionKey, RunManifest
 from pipeline.readers import read_pandas
-from pipeline.report import WORD_COUNT_BINS, build_report, write_report
+from pipeline.report import PALETTE, WORD_COUNT_BINS, build_report, write_report
 from pipeline.runner import run_day
 from pipeline.storage import Storage
 from tests.conftest import SAMPLE, SAMPLE_DAY
@@ -239,9 +240,13 @@ def test_a_re_run_gives_the_same_bytes_and_no_gate_says_so(written, corpus, tmp_
     # A broken gate file and a broken manifest are noted on the page; the rest of it stands.
     Storage(other).write_bytes(f"quality/crawl_day={SAMPLE_DAY}.json", b"{not json")
     Storage(other).write_bytes("runs/crawl_day=2022-01-05/sample.json", b"[]")
+    broken = sorted((other / "articles").glob(f"date={SAMPLE_DAY}/source=*/articles.parquet"))[-1]
+    broken.write_bytes(b"not parquet")
     noted = build_report(DAY, Storage(other))
-    assert len(noted["notes"]) == 2 and "not a gate result" in noted["notes"][0]
+    assert len(noted["notes"]) == 3 and "not a gate result" in noted["notes"][0]
+    assert f"{broken}: unreadable" in noted["notes"][1] and "not a run manifest" in noted["notes"][2]
     assert source_of(noted, "sample")["history"]["median"] == 42.5
+    assert source_of(noted, "sample")["rows"] < source_of(without_gate, "sample")["rows"]
 
 
 def test_cli_writes_the_page_and_prints_its_url_or_the_json(written, corpus) -> None:
@@ -278,10 +283,13 @@ def test_page_renders_in_headless_chromium_without_errors(written, tmp_path: Pat
     assert console == []  # no script error, no resource the policy refused
 
     png = tmp_path / "report.png"
-    shot = subprocess.run([*flags, f"--screenshot={png}", "--window-size=1280,2400", "--hide-scrollbars",
+    shot = subprocess.run([*flags, f"--screenshot={png}", "--window-size=1280,4000", "--hide-scrollbars",
                            page.as_uri()], capture_output=True, text=True, timeout=120)
     assert shot.returncode == 0, shot.stderr[-2000:]
-    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 20_000
+    colours = {rgb for _, rgb in Image.open(png).convert("RGB").getcolors(maxcolors=1 << 24)}
+    # The plots' bars and the verdict badges were painted.
+    for colour in (PALETTE["today"], PALETTE["skip"], PALETTE["crawl"], PALETTE["mt"], "#2e7d32", "#c62828"):
+        assert tuple(int(colour[i:i + 2], 16) for i in (1, 3, 5)) in colours, colour
     if os.environ.get("NEWS_CORPUS_REPORT_SCREENSHOT"):  # to look at it: a path to copy the screenshot to
         shutil.copy(png, os.environ["NEWS_CORPUS_REPORT_SCREENSHOT"])
 
