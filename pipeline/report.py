@@ -14,6 +14,7 @@ that forbids any fetch or script. The report is a pure function of the data root
 from __future__ import annotations
 
 import datetime as dt
+import html
 import io
 import re
 import statistics
@@ -163,18 +164,18 @@ def _content(parts: list[tuple[str, pa.Table]]) -> dict[str, Any]:
 
 
 def _crawl(storage: Storage, day: dt.date, name: str, notes: list[str]) -> dict[str, Any] | None:
+    outcomes: Counter[str] = Counter()
+    articles: Counter[str] = Counter()
     try:
         summaries = crawl_summaries(storage, day, name)
-    except ValueError as exc:
-        notes.append(f"crawl summaries of {name!r}: {exc}")
+        for summary in summaries:
+            outcomes.update(summary.get("outcomes") or {})
+            articles.update((summary.get("by_role") or {}).get("article") or {})
+    except (ValueError, TypeError, AttributeError) as exc:
+        notes.append(f"crawl summaries of {name!r}: {type(exc).__name__}: {exc}")
         return None
     if not summaries:
         return None
-    outcomes: Counter[str] = Counter()
-    articles: Counter[str] = Counter()
-    for summary in summaries:
-        outcomes.update(summary.get("outcomes") or {})
-        articles.update((summary.get("by_role") or {}).get("article") or {})
     return {"crawls": len(summaries), "incomplete": sum(1 for s in summaries if not s.get("complete")),
             "outcomes": _ranked(outcomes), "article_outcomes": _ranked(articles)}
 
@@ -249,6 +250,7 @@ PALETTE = {"today": "#1f6fb2", "history": "#a9c4de", "bar": "#4a7fb0", "skip": "
            "mt": "#8a5aa8"}
 PLOT_WIDTH = 5.0  # inches: two plots side by side on a wide page, text at its real size
 _SVG_START = re.compile(r"<svg\b")
+_SVG_TAG = re.compile(r"<[^>]+>")
 _SVG_ID = re.compile(r'(\bid="|url\(#|href="#)')
 
 
@@ -259,16 +261,16 @@ def _rc() -> dict[str, Any]:
             "font.size": 9, "axes.spines.top": False, "axes.spines.right": False}
 
 
-def _svg(figure: Any, label: str, prefix: str) -> str:
+def _svg(figure: Figure, label: str, prefix: str) -> str:
     """The figure as an ``<svg>`` element for the page; its element ids get ``prefix`` (ids must be unique in
     the page, and every figure of matplotlib's numbers them alike)."""
     buffer = io.StringIO()
     figure.savefig(buffer, format="svg", metadata={"Date": None}, bbox_inches="tight")
     svg = buffer.getvalue()
     svg = svg[_SVG_START.search(svg).start():]  # no XML prolog or DOCTYPE inside HTML
-    svg = _SVG_ID.sub(lambda m: f"{m.group(1)}{prefix}-", svg)
-    escaped = label.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;")
-    return svg.replace("<svg ", f'<svg class="plot" role="img" aria-label="{escaped}" ', 1)
+    # In tags only: text drawn in the plot is data (matplotlib escapes it, so no "<" or ">" is left in it).
+    svg = _SVG_TAG.sub(lambda tag: _SVG_ID.sub(lambda m: f"{m.group(1)}{prefix}-", tag.group(0)), svg)
+    return svg.replace("<svg ", f'<svg class="plot" role="img" aria-label="{html.escape(label)}" ', 1)
 
 
 def _barh(title: str, counts: dict[str, int | float], colour: str) -> Figure:

@@ -37,7 +37,7 @@ EARLIER_ARTICLES = {dt.date(2021, 12, 27): 500, dt.date(2021, 12, 28): 1, **{
     DAY - dt.timedelta(days=n): 47 - n for n in range(1, 8)}}
 LATER_ARTICLES = {DAY + dt.timedelta(days=1): 999}
 HOSTILE = "hostile"
-HOSTILE_OUTLET = '<script>alert("x")</script> Tom & Jerry\'s $news$'
+HOSTILE_OUTLET = '<script>alert("x")</script> Tom & Jerry\'s $news$ id="x" url(#y)'
 GATE_REASON = "articles 8 < 0.5 x median <b>16</b>"
 CHROMIUM = shutil.which("chromium") or ("/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)
 
