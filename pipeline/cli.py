@@ -1,4 +1,4 @@
-"""Command line: ``python -m pipeline run|backfill|extract|show|schema``. Errors are one line and exit 2."""
+"""Command line: ``python -m pipeline run|backfill|extract|show|report|schema``. Errors are one line and exit 2."""
 
 from __future__ import annotations
 
@@ -91,6 +91,19 @@ def cmd_show(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    from pipeline.report import report_dir, write_report
+    from pipeline.storage import Storage
+
+    storage, config = Storage(args.data), load_sources(args.sources) if args.sources else None
+    url = write_report(args.day, storage, config)
+    if args.json:
+        print(json.dumps(storage.read_json(f"{report_dir(args.day)}/report.json"), indent=2, ensure_ascii=False))
+    else:
+        print(url)
+    return 0
+
+
 def cmd_schema(args: argparse.Namespace) -> int:
     print(schema_markdown())
     return 0
@@ -133,6 +146,14 @@ def build_parser() -> argparse.ArgumentParser:
     show.add_argument("--source", help="a site, e.g. thelimitedtimes.com")
     show.add_argument("--data", default=DEFAULT_DATA_DIR, help="data root: a folder or s3://bucket/prefix")
     show.set_defaults(func=cmd_show)
+
+    report = add_command("report", help="write the day's report page (reports/crawl_day=D/report.html)")
+    report.add_argument("--day", type=_day, required=True, help="the crawl day, YYYY-MM-DD")
+    report.add_argument("--data", default=DEFAULT_DATA_DIR, help="data root: a folder or s3://bucket/prefix")
+    report.add_argument("--sources", type=Path, help="sources YAML file: its enabled sources are listed even "
+                                                     "when they did not run (default: the sources found in the data)")
+    report.add_argument("--json", action="store_true", help="print the report's data as JSON instead of the URL")
+    report.set_defaults(func=cmd_report)
 
     schema = add_command("schema", help="print the dataset schema as Markdown")
     schema.set_defaults(func=cmd_schema)
