@@ -16,11 +16,12 @@ from pipeline.config import DEFAULT_SOURCES_FILE, SourcesConfig, load_sources
 from pipeline.dataset import Dataset
 from pipeline.document import Document, Page
 from pipeline.errors import PipelineError
-from pipeline.gate import check_day
+from pipeline.gate import check_day, quality_rel
 from pipeline.runner import DEFAULT_DATA_DIR, SourceRun, days_between, run_day
 from pipeline.schema import schema_markdown
 from pipeline.recipe import default_steps
 from pipeline.steps import run_steps
+from pipeline.storage import as_storage
 from pipeline.verify import verify
 
 
@@ -43,8 +44,7 @@ def _gate(config: SourcesConfig, days: list[dt.date], data: str, sources: list[s
     failed = False
     for day in days:
         result = check_day(config, day, data, sources)
-        where = result.save(data)
-        print(f"{day} gate: {result.verdict} ({where})")
+        print(f"{day} gate: {result.verdict} ({as_storage(data).url(quality_rel(day))})")
         if result.message():
             print(result.message())
         failed |= not result.ok

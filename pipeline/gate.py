@@ -153,10 +153,14 @@ def check_source(config: SourcesConfig, name: str, day: dt.date, storage: Storag
 
 
 def check_day(config: SourcesConfig, day: dt.date, storage: Storage | str | Path,
-              sources: list[str] | None = None) -> GateResult:
-    """Judge the day's run of every enabled source (or of ``sources``); save the result with :meth:`GateResult.save`."""
+              sources: list[str] | None = None, save: bool = True) -> GateResult:
+    """Judge the day's run of every enabled source (or of ``sources``, in any order) and, unless ``save`` is false,
+    store the result in ``quality/crawl_day=D.json`` (the judged sources only), where the daily report reads it."""
     storage = as_storage(storage)
     days = run_days(storage)
     names = sorted(source.name for source in config.enabled(sources))
     checks = [check_source(config, name, day, storage, days.get(name, [])) for name in names]
-    return GateResult(day, dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), checks)
+    result = GateResult(day, dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), checks)
+    if save:
+        result.save(storage)
+    return result

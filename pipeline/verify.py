@@ -137,7 +137,8 @@ class _Verifier:
                 continue
             manifest = self.manifest(run)
             if manifest is None or key not in manifest.partitions:
-                self.problem(part_rel, f"belongs to no run: the manifest of {run.source_name}@{run.crawl_day} "
+                where = self.storage.url(RunManifest.rel(run.source_name, run.crawl_day))
+                self.problem(part_rel, f"belongs to no run: its manifest {where} "
                                        f"{'does not list this partition' if manifest else 'is missing or unreadable'}")
             try:
                 parts.append(self.storage.read_parquet(part_rel, schema=ARTICLE_SCHEMA, columns=OWNER_COLUMNS))

@@ -16,7 +16,7 @@ from typing import BinaryIO
 from urllib.parse import urljoin, urlsplit
 
 from urllib3.exceptions import HTTPError
-from warcio.archiveiterator import ArchiveIterator
+from warcio.archiveiterator import ArchiveIterator, UnseekableYetTellable
 from warcio.exceptions import ArchiveLoadFailed
 
 from pipeline.config import CrawlSettings, SourcesConfig, WarcSource
@@ -191,7 +191,8 @@ def copy_remote_warcs(source: WarcSource, day: dt.date, settings: CrawlSettings,
                         recorder.outcome(url, WARC_ROLE, str(response.status))
                         continue
                     began = True
-                    for record in ArchiveIterator(response):
+                    records = ArchiveIterator(UnseekableYetTellable(response))
+                    for record in records:
                         if record.rec_type != "response":
                             continue
                         read += 1
@@ -199,7 +200,14 @@ def copy_remote_warcs(source: WarcSource, day: dt.date, settings: CrawlSettings,
                         if site_matches(target, source.sites) and source.accepts_url(target):
                             recorder.copy(record)
                             kept += 1
-                recorder.outcome(url, WARC_ROLE, "200", records=read, kept=kept)
+                    # warcio ends quietly at a record cut short when the server closed an unframed response:
+                    # bytes after the end of the last whole record are such a cut.
+                    trailing = records.fh.tell() - records.offset
+                if trailing:
+                    recorder.outcome(url, WARC_ROLE, CUT_OUTCOME, records=read, kept=kept,
+                                     detail=f"{trailing} bytes after the last whole record")
+                else:
+                    recorder.outcome(url, WARC_ROLE, "200", records=read, kept=kept)
             except BlockedAddress as exc:
                 recorder.outcome(url, WARC_ROLE, exc.reason, detail=str(exc))
             except (HTTPError, OSError, ArchiveLoadFailed, EOFError, ValueError) as exc:
