@@ -147,7 +147,8 @@ class _Verifier:
                 return
         if rows is None:
             if parts:
-                self.problem(self.dataset.partition_rel(key), f"is missing, but {len(parts)} parts hold its rows")
+                self.problem(self.dataset.partition_rel(key), f"is missing, but {len(parts)} part{'s' * (len(parts) > 1)} hold"
+                                                             f"{'' if len(parts) > 1 else 's'} its rows")
             return
         merged = one_row_per_article(pa.concat_tables(parts) if parts else rows.schema.empty_table())
         expected = set(zip(*(merged[c].to_pylist() for c in OWNER_COLUMNS)))

@@ -20,7 +20,7 @@ from pipeline.crawl.run import crawl_source
 from pipeline.dataset import RunManifest
 from pipeline.errors import ConfigError
 from pipeline.gate import GateResult, check_day
-from pipeline.runner import run_day, run_source
+from pipeline.runner import run_source
 from pipeline.storage import Storage, as_storage
 from tests.conftest import SAMPLE, SAMPLE_DAY
 from tests.support.s3 import s3_environment, s3_server

@@ -78,6 +78,15 @@ def test_a_deleted_part_is_found_from_the_manifest_and_the_partition(data: Path)
         f"{manifest}: lists {KEY.relative_dir()}, but its part {part} is missing"]
 
 
+def test_a_deleted_partition_file_is_found(data: Path) -> None:
+    dataset = Dataset(data)
+    partition = dataset.partition_path(KEY)
+    partition.unlink()
+    manifest = data / "runs" / f"crawl_day={SAMPLE_DAY}" / "sample.json"
+    assert lines(data) == [f"{partition}: is missing, but 1 part holds its rows",
+                           f"{manifest}: lists {KEY.relative_dir()}, but {partition} is missing"]
+
+
 def test_a_duplicated_row_and_an_article_in_two_partitions_are_found(data: Path) -> None:
     dataset = Dataset(data)
     path = dataset.partition_path(KEY)
