@@ -34,6 +34,18 @@ def _compile_all(patterns: tuple[str, ...]) -> tuple[str, ...]:
     return patterns
 
 
+class Expectations(BaseModel):
+    """What the quality gate (:mod:`pipeline.gate`) expects of one source's run of a day."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    min_articles: int = Field(default=1, ge=0, description="Fewer articles fail the run (0: an empty day passes).")
+    max_drop: float = Field(default=0.7, gt=0, le=1, description="Fewer articles than (1 - max_drop) x the median "
+                                                                 "of the source's last 7 runs fail the run.")
+    min_history: int = Field(default=3, ge=1, le=7, description="Earlier runs needed before max_drop applies.")
+    on_failure: Literal["fail", "warn"] = Field(default="fail", description="warn: a failed check only warns.")
+
+
 class _SourceBase(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -41,6 +53,7 @@ class _SourceBase(BaseModel):
     enabled: bool = True
     include: tuple[str, ...] = Field(default=(), description="Regexes; a URL must match one (when any given).")
     exclude: tuple[str, ...] = Field(default=(), description="Regexes; a URL matching any is skipped.")
+    expect: Expectations = Field(default_factory=Expectations, description="The quality gate's checks.")
 
     @field_validator("include", "exclude")
     @classmethod

@@ -251,13 +251,16 @@ class RunManifest:
         rel = cls.rel(source_name, crawl_day)
         if not storage.exists(rel):
             return None
-        payload = storage.read_json(rel)
+        payload = storage.read_json(rel)  # its error names the file
         try:
+            counts = payload["counts"]
+            if not isinstance(counts, dict) or not all(type(n) is int for n in counts.values()):
+                raise TypeError("counts must map names to integers")
             return cls(
                 source_name=payload["source_name"],
                 crawl_day=dt.date.fromisoformat(payload["crawl_day"]),
                 partitions=[PartitionKey.from_relative_dir(p) for p in payload["partitions"]],
-                counts=payload["counts"],
+                counts=counts,
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise ValueError(f"{storage.url(rel)}: not a run manifest: {type(exc).__name__}: {exc}") from None

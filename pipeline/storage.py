@@ -218,6 +218,14 @@ class Storage:
         except FileNotFoundError:
             raise FileNotFoundError(f"{self.url(rel)}: no such file") from None
 
+    def read_parquet_schema(self, rel: str) -> pa.Schema:
+        """The schema of a Parquet file, with its metadata, from its footer alone."""
+        path = self._path(rel)
+        try:
+            return self._retrying(f"read {self.url(rel)}", lambda: pq.read_schema(path, filesystem=self.fs))
+        except FileNotFoundError:
+            raise FileNotFoundError(f"{self.url(rel)}: no such file") from None
+
     # writing
 
     def _write(self, rel: str, chunks: Callable[[], Iterator[bytes]]) -> None:
