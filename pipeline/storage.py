@@ -209,11 +209,11 @@ class Storage:
                 found.append((rel, info.size))
         return sorted(found)
 
-    def read_parquet(self, rel: str, schema: pa.Schema | None = None) -> pa.Table:
+    def read_parquet(self, rel: str, schema: pa.Schema | None = None, columns: list[str] | None = None) -> pa.Table:
         path = self._path(rel)
         try:
             return self._retrying(f"read {self.url(rel)}",
-                                  lambda: pq.read_table(path, filesystem=self.fs, schema=schema))
+                                  lambda: pq.read_table(path, filesystem=self.fs, schema=schema, columns=columns))
         except FileNotFoundError:
             raise FileNotFoundError(f"{self.url(rel)}: no such file") from None
 
