@@ -9,6 +9,7 @@ import pytest
 
 from pipeline.dataset import Dataset, PartitionKey
 from pipeline.schema import ARTICLE_SCHEMA
+from pipeline.eval.translations import PAIRS, evaluate
 from pipeline.translations import Article, find_links, link_days, links_rel, name_skeleton, numbers
 
 DAY = dt.date(2024, 3, 12)
@@ -135,3 +136,12 @@ def test_a_link_goes_when_its_original_goes(tmp_path) -> None:
     link_days(dataset.storage, [DAY])
     assert dataset.read(PartitionKey(DAY, "aggregator.example.com"))["translation_of"].to_pylist() == [None]
     assert not (tmp_path / links_rel(DAY)).exists()
+
+
+@pytest.mark.skipif(not (PAIRS / "manifest.yaml").exists(), reason="no written translation pairs")
+def test_written_pairs_are_linked_and_independent_reports_are_not() -> None:
+    """The pairs of tests/fixtures/translation_pairs, through the whole per-article path (make eval reports it)."""
+    result = evaluate()
+    assert result.pairs >= 10
+    assert result.recall >= 0.9, result
+    assert result.negatives_linked == 0 and result.wrong == [], result
