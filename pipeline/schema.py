@@ -28,7 +28,8 @@ ARTIFACT_TYPE = pa.struct(
 ARTICLE_FIELDS: tuple[pa.Field, ...] = (
     _field("article_id", pa.string(), "Stable id: first 32 hex digits of SHA-256 of the canonical URL.", False),
     _field("url", pa.string(), "URL the page was fetched from (after redirects).", False),
-    _field("canonical_url", pa.string(), "Canonical URL: the page's rel=canonical or og:url, normalised.", False),
+    _field("canonical_url", pa.string(), "Canonical URL: the page's rel=canonical or og:url when on the page's own "
+           "site (one on another site names the text's origin), normalised; else the page's URL.", False),
     _field("source_name", pa.string(), "Name of the configured source that produced the row.", False),
     _field("title", pa.string(), "Article title."),
     _field("description", pa.string(), "Summary from the page's metadata."),

@@ -41,10 +41,10 @@ log = logging.getLogger(__name__)
 WINDOW_DAYS = 2
 # A pair needs this many shared distinctive numbers (two digits or more, not a bare year)...
 MIN_SHARED_DISTINCTIVE = 3
-# ...this share of the translation's numbers found in the original...
-MIN_TRANSLATION_COVERAGE = 0.7
-# ...this share of the original's numbers found in the translation (a translation may drop a paragraph)...
-MIN_ORIGINAL_COVERAGE = 0.4
+# ...this share of one side's numbers found in the other...
+MIN_COVERAGE = 0.7
+# ...and this share the other way (one side may carry numbers the other lacks)...
+MIN_OTHER_COVERAGE = 0.35
 # ...and this share of the shared numbers in the same order.
 MIN_ORDER = 0.7
 # A number shared by more articles than this is an index stop word (a year, a date everyone reports).
@@ -147,8 +147,12 @@ def _match(translation: Article, original: Article) -> tuple[float, str] | None:
     distinctive = sum(n for number, n in shared_numbers.items() if _distinctive(number))
     if distinctive < MIN_SHARED_DISTINCTIVE:
         return None
-    if shared < MIN_TRANSLATION_COVERAGE * len(translation.numbers) or shared < MIN_ORIGINAL_COVERAGE * len(
-            original.numbers):
+    # One side may carry numbers the other lacks (page furniture the extraction kept, a dropped paragraph), never
+    # both: most numbers of one side are in the other, and a good share the other way.
+    # Counted over distinct numbers: a teaser pasted twice repeats its numbers.
+    distinct = len(set(shared_numbers))
+    coverages = sorted((distinct / len(set(translation.numbers)), distinct / len(set(original.numbers))))
+    if coverages[1] < MIN_COVERAGE or coverages[0] < MIN_OTHER_COVERAGE:
         return None
     # Names only support numbers: capitalised words are too noisy across languages (German nouns, titles).
     shared_names = translation.names & original.names
@@ -158,7 +162,7 @@ def _match(translation: Article, original: Article) -> tuple[float, str] | None:
     evidence = (f"{shared} of {len(translation.numbers)} numbers in the original ({ordered} in order): "
                 + ", ".join(sorted(shared_numbers, key=lambda n: (len(n), n))[-8:])
                 + (f"; {len(shared_names)} names" if shared_names else ""))
-    return shared / len(translation.numbers) + ordered / shared + 0.1 * len(shared_names), evidence
+    return sum(coverages) + ordered / shared + 0.1 * len(shared_names), evidence
 
 
 def _translation_first(a: Article, b: Article) -> tuple[Article, Article]:

@@ -145,3 +145,18 @@ def test_written_pairs_are_linked_and_independent_reports_are_not() -> None:
     assert result.pairs >= 10
     assert result.recall >= 0.9, result
     assert result.negatives_linked == 0 and result.wrong == [], result
+
+
+def test_a_canonical_on_another_site_is_provenance_not_identity() -> None:
+    """A translation whose rel=canonical names its original must stay its own article in its own partition."""
+    from pipeline.extract import extract_article
+
+    body = "".join(f"<p>{line}</p>" for line in TRANSLATION_EN.split("\n\n"))
+    page = ('<html><head><link rel="canonical" href="https://ria.example.ru/news/123"><title>Fire</title></head>'
+            f"<body><article>{body}</article></body></html>")
+    extracted = extract_article(page, "https://aggregator.example.com/fire-podolsk")
+    assert extracted is not None
+    assert (extracted.site, extracted.canonical_url) == ("example.com", "https://aggregator.example.com/fire-podolsk")
+    same_site = page.replace("https://ria.example.ru/news/123", "https://www.aggregator.example.com/fire")
+    assert extract_article(same_site, "https://aggregator.example.com/fire-podolsk?utm=x").canonical_url == \
+        "https://www.aggregator.example.com/fire"
