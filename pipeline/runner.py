@@ -32,13 +32,14 @@ from pipeline.config import Source, SourcesConfig, WarcSource
 from pipeline.crawl.paths import raw_dir
 from pipeline.crawl.rawzone import raw_warc_files
 from pipeline.crawl.run import needs_crawl
-from pipeline.dataset import Dataset
+from pipeline.dataset import Dataset, PartitionKey
 from pipeline.document import Document
 from pipeline.recipe import default_steps, split_steps
 from pipeline.sources import open_reader
 from pipeline.spill import RunRows
 from pipeline.steps import Step, run_steps
 from pipeline.storage import Storage, as_storage, scratch_dir
+from pipeline.translations import link_days
 from pipeline.warcpages import Shard
 
 log = logging.getLogger(__name__)
@@ -278,7 +279,14 @@ def run_day(
         except Exception as exc:  # a broken source must not sink the other sources' runs
             log.exception("source %s failed for %s", source.name, day)
             results.append(SourceRun(source_name=source.name, day=day, error=f"{type(exc).__name__}: {exc}"))
+    link_translations(storage, [p for r in results for p in r.partitions])
     return results
+
+
+def link_translations(storage: Storage, partitions: Iterable[str]) -> dict[str, int]:
+    """Once a day's sources are committed: link the translations among the days their partitions are dated
+    (``partitions`` as in :attr:`SourceRun.partitions`); returns the number of links per day."""
+    return link_days(storage, {PartitionKey.from_relative_dir(p).day for p in partitions})
 
 
 def days_between(start: dt.date, end: dt.date) -> list[dt.date]:
