@@ -112,6 +112,9 @@ class Storage:
     """A data root. ``Storage("data")``, ``Storage("/srv/corpus")``, ``Storage("s3://bucket/corpus")``."""
 
     def __init__(self, root: str | Path) -> None:
+        if not isinstance(root, (str, Path)):
+            # str() of a Storage is its repr: it became a local folder named "Storage('s3:...".
+            raise TypeError(f"a data root is a path or a URL, not {type(root).__name__} (use as_storage)")
         self.root = str(root)
         self.fs, self.base = _filesystem(self.root)
         self.is_local = isinstance(self.fs, pafs.LocalFileSystem)
