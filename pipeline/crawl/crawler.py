@@ -152,8 +152,8 @@ class Crawler:
                         request = heapq.heappop(self._delayed)[2]
                         self._host(request.url).queue.appendleft(request)
                     wake = self._dispatch(pool, now)
-                    if not self._in_flight and wake is None:
-                        break
+                    if not self._in_flight and wake is None and not self._delayed:
+                        break  # a retry still waiting for its time keeps the crawl going
                     if self._delayed:
                         wake = min(wake if wake is not None else float("inf"), self._delayed[0][0])
                     timeout = None if wake is None else max(0.0, wake - time.monotonic())
