@@ -15,7 +15,7 @@ from pipeline.config import DEFAULT_SOURCES_FILE, load_sources
 from pipeline.dataset import Dataset
 from pipeline.document import Document, Page
 from pipeline.errors import PipelineError
-from pipeline.runner import DEFAULT_DATA_DIR, SourceRun, days_between, run_day
+from pipeline.runner import DEFAULT_DATA_DIR, SourceRun, days_between, run_day, run_days
 from pipeline.schema import schema_markdown
 from pipeline.recipe import default_steps
 from pipeline.steps import run_steps
@@ -42,10 +42,8 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def cmd_backfill(args: argparse.Namespace) -> int:
     config = load_sources(args.sources)
-    results: list[SourceRun] = []
-    for day in days_between(args.start, args.end):
-        results.extend(run_day(config, day, args.data, args.source, args.from_raw, args.refetch))
-    return _print_runs(results)
+    days = days_between(args.start, args.end)
+    return _print_runs(run_days(config, days, args.data, args.source, args.from_raw, args.refetch))
 
 
 def cmd_extract(args: argparse.Namespace) -> int:
