@@ -324,19 +324,14 @@ class Storage:
             pq.write_table(table, tmp.name, **options)
             self.upload(Path(tmp.name), rel)
 
-    def remove_leftovers(self, prefix: str) -> list[str]:
-        """Remove the hidden files under the folder ``prefix`` that killed writers left there (a write's ``.partial``,
-        an older version's ``.open`` WARC), relative to the root. Only a local root has them: an object store shows
-        an upload only once it completes. The caller knows that no writer works there (it holds the lease)."""
+    def hidden_files(self, prefix: str) -> list[str]:
+        """The hidden files under the folder ``prefix``, relative to the root: what killed writers leave (a write's
+        ``.partial``, an older version's ``.open`` WARC). Only a local root has them: an object store shows an
+        upload only once it completes."""
         folder = self.local_path(prefix)
         if folder is None or not folder.is_dir():
             return []
-        removed = []
-        for path in sorted(folder.rglob(".*")):
-            if path.is_file():
-                path.unlink(missing_ok=True)
-                removed.append(path.relative_to(self.base).as_posix())
-        return removed
+        return sorted(path.relative_to(self.base).as_posix() for path in folder.rglob(".*") if path.is_file())
 
     def delete(self, rel: str) -> None:
         """Remove ``rel``; nothing when it does not exist."""

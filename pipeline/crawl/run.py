@@ -10,7 +10,7 @@ from typing import Any
 from pipeline.config import NETWORK_KINDS, Source, SourcesConfig, WarcSource
 from pipeline.crawl.crawler import CrawlPlan, Crawler
 from pipeline.crawl.lease import HostLeases, Leases, crawl_lease
-from pipeline.crawl.paths import raw_dir
+from pipeline.crawl.paths import raw_dir, state_dir
 from pipeline.crawl.rawzone import RawZoneWriter
 from pipeline.crawl.state import FetchedState
 from pipeline.errors import PipelineError
@@ -36,6 +36,18 @@ def plan_for(source: Source, day: dt.date, config: SourcesConfig) -> CrawlPlan:
     if source.kind == "archive":
         return ArchivePlan(source, day)
     raise ValueError(f"source {source.name!r} of kind {source.kind!r} is not crawled page by page")
+
+
+def _remove_leftovers(storage: Storage, source_name: str, day: dt.date) -> None:
+    """Remove what killed crawls of this source-day left in the data root (we hold its lease, so none is at work):
+    partial files in its raw zone, and partial state files of its crawls (named after them)."""
+    raw = raw_dir(day, source_name)
+    crawls = tuple(f".{rel.rsplit('/', 1)[1].removesuffix('.summary.json')}." for rel in
+                   storage.list(raw, suffix=".summary.json"))
+    state = [rel for rel in storage.hidden_files(state_dir(source_name)) if rel.rsplit("/", 1)[1].startswith(crawls)]
+    for rel in [*storage.hidden_files(raw), *state]:
+        storage.delete(rel)
+        log.warning("removed %s, left by a crawl that was killed", storage.url(rel))
 
 
 class CrawlBusy(PipelineError):
@@ -65,9 +77,7 @@ def crawl_source(config: SourcesConfig, source_name: str, day: dt.date, data_roo
         if not leases.mine(holder):
             raise CrawlBusy(f"source {source.name!r}, day {day}: not crawled: another run is crawling it, "
                             f"{holder.describe() if holder else 'holder unknown'} ({storage.url(lease)})")
-        # What killed crawls of this source-day left in the data root: nobody else writes there while we hold it.
-        for rel in storage.remove_leftovers(raw_dir(day, source.name)):
-            log.warning("removed %s, left by a crawl that was killed", storage.url(rel))
+        _remove_leftovers(storage, source.name, day)
         # Read once the lease is ours: a crawl that held it before has stored what it fetched.
         state = FetchedState(storage, source.name)
         with RawZoneWriter(storage, day, source.name) as recorder:
