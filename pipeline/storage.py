@@ -24,6 +24,7 @@ import os
 import re
 import shutil
 import tempfile
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -59,6 +60,7 @@ def aws_endpoint() -> str | None:
 
 SCRATCH_PREFIX = "news-corpus-"
 _scratch: dict[str, Path] = {}  # by scratch root: this process's folder there
+_scratch_lock = threading.Lock()
 
 
 def scratch_dir() -> Path:
@@ -71,11 +73,12 @@ def scratch_dir() -> Path:
     be a local disk (flock on a network file system is not reliable).
     """
     root = Path(os.environ.get("NEWS_CORPUS_SCRATCH") or tempfile.gettempdir())
-    path = _scratch.get(str(root))
-    if path is None or not path.is_dir():
-        root.mkdir(parents=True, exist_ok=True)
-        clean_scratch(root)
-        path = _scratch[str(root)] = _own_scratch(root)
+    with _scratch_lock:  # a run's crawl threads ask at once
+        path = _scratch.get(str(root))
+        if path is None or not path.is_dir():
+            root.mkdir(parents=True, exist_ok=True)
+            clean_scratch(root)
+            path = _scratch[str(root)] = _own_scratch(root)
     return path
 
 
