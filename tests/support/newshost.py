@@ -17,8 +17,8 @@ from tests.support.testsite import DAY, TEST_CRAWL, Hit, Reply, TestSite, articl
 
 REPO = Path(__file__).resolve().parents[2]
 TEXT = (("Content-Type", "text/plain"),)
-# Leases quick enough for tests: a killed holder's lease expires in 6 s (one of this machine is seen gone at once).
-LEASES = {"lease_ttl_seconds": 6, "lease_settle_seconds": 0.1}
+# A killed holder's lease expires in 6 s (one of this machine is seen gone at once).
+LEASES = {"lease_ttl_seconds": 6}
 
 
 def add_feed(site: TestSite, index: int, name: str, articles: int, delay: float = 0.0,
