@@ -17,7 +17,7 @@ from pipeline.dataset import Dataset
 from pipeline.document import Document, Page
 from pipeline.errors import PipelineError
 from pipeline.gate import check_day, quality_rel
-from pipeline.runner import DEFAULT_DATA_DIR, SourceRun, days_between, run_day
+from pipeline.runner import DEFAULT_DATA_DIR, SourceRun, days_between, run_day, run_days
 from pipeline.schema import schema_markdown
 from pipeline.recipe import default_steps
 from pipeline.steps import run_steps
@@ -59,10 +59,8 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def cmd_backfill(args: argparse.Namespace) -> int:
     config = load_sources(args.sources)
-    results: list[SourceRun] = []
     days = days_between(args.start, args.end)
-    for day in days:
-        results.extend(run_day(config, day, args.data, args.source, args.from_raw, args.refetch))
+    results = run_days(config, days, args.data, args.source, args.from_raw, args.refetch)
     return max(_print_runs(results), _gate(config, days, args.data, args.source))
 
 

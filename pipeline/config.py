@@ -90,6 +90,11 @@ class CrawlSettings(BaseModel):
     max_body_bytes: int = Field(default=10 * 2**20, gt=0, description="Bytes received per response at most.")
     max_decompressed_bytes: int = Field(default=50 * 2**20, gt=0, description="Bytes after gzip/deflate at most.")
     max_articles: int = Field(default=5000, ge=1, description="Articles fetched per source and day at most.")
+    # Leases in the crawl state (pipeline/crawl/lease.py): one run crawls a source-day, one crawler talks to a host.
+    lease_wait_seconds: float = Field(default=180.0, ge=0, description="How long a run waits for another run's "
+                                      "crawl of the same source and day, then refuses (0: refuses at once).")
+    lease_ttl_seconds: float = Field(default=60.0, ge=1, description="A killed crawl's leases expire after this.")
+    lease_settle_seconds: float = Field(default=1.0, ge=0, description="Between writing a lease and reading it back.")
     allow_private_networks: tuple[str, ...] = Field(
         default=(), description="CIDR networks exempt from the block on private/loopback/link-local addresses "
                                 "(tests use 127.0.0.0/8; intranet sources may need more).")
