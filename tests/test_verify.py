@@ -15,7 +15,7 @@ import pytest
 from pipeline.config import load_sources
 from pipeline.dataset import Dataset, PartitionKey, RunKey
 from pipeline.runner import run_source
-from pipeline.schema import ARTICLE_SCHEMA
+from pipeline.schema import ARTICLE_SCHEMA, SCHEMA_VERSION
 from pipeline.storage import Storage
 from pipeline.verify import verify
 from tests.conftest import SAMPLE_DAY
@@ -61,10 +61,10 @@ def test_a_wrong_schema_version_and_a_missing_column_are_found(data: Path) -> No
     path = Dataset(data).partition_path(KEY)
     table = pq.read_table(path)
     rewrite(path, table.replace_schema_metadata({b"news_corpus.schema_version": b"1"}))
-    assert lines(data) == [f"{path}: schema version '1' in news_corpus.schema_version, expected 2"]
+    assert lines(data) == [f"{path}: schema version '1' in news_corpus.schema_version, expected {SCHEMA_VERSION}"]
     rewrite(path, table.drop_columns(["origin_outlet"]).replace_schema_metadata({}))
     assert lines(data) == [f"{path}: missing columns: origin_outlet",
-                           f"{path}: schema version none in news_corpus.schema_version, expected 2"]
+                           f"{path}: schema version none in news_corpus.schema_version, expected {SCHEMA_VERSION}"]
 
 
 def test_a_deleted_part_is_found_from_the_manifest_and_the_partition(data: Path) -> None:
