@@ -54,6 +54,8 @@ class Document:
     language: str | None = None
     language_probability: float | None = None
     html_lang: str | None = None
+    # The page's links to other sites: (absolute URL, link text, the link's hreflang or lang); provenance reads them.
+    links: list[tuple[str, str, str]] = field(default_factory=list)
     captions: list[str] = field(default_factory=list)
     paragraph_languages: list[str | None] = field(default_factory=list)
     duplicate_of: str | None = None

@@ -118,6 +118,7 @@ class Extracted:
     paragraphs: list[str]
     html_lang: str | None = None
     findings: list[Finding] = field(default_factory=list)  # the lines the extraction-time rules removed
+    links: list[tuple[str, str, str]] = field(default_factory=list)  # links to other sites: (url, text, language)
 
 
 def registered_domain(url: str) -> str:
@@ -302,6 +303,44 @@ def _without_headline(paragraphs: list[str], tree: etree._Element) -> tuple[list
     return paragraphs, []
 
 
+# Links to other sites kept per page at most (in page order): provenance links sit near the body's top or end, and a
+# page with more is a link farm whose rest says nothing more.
+MAX_EXTERNAL_LINKS = 40
+MAX_LINK_TEXT_CHARS = 120
+
+
+_DECLARED_URLS = (("rel=canonical", etree.XPath('//link[@rel="canonical"]/@href', smart_strings=False)),
+                  ("og:url", etree.XPath('//meta[@property="og:url"]/@content', smart_strings=False)))
+
+
+def external_links(tree: etree._Element, url: str) -> list[tuple[str, str, str]]:
+    """The page's declared URLs (as text "rel=canonical" / "og:url") and links that lead off the registered domain
+    of ``url``, the site that served the page: (absolute URL, text, hreflang or lang)."""
+    site = registered_domain(url)
+    domains: dict[str, str] = {}
+
+    def elsewhere(href: str) -> str | None:
+        absolute = urljoin(url, href.strip())
+        if not absolute.startswith(("http://", "https://")):
+            return None
+        host = absolute.split("/", 3)[2].split("@")[-1].split(":")[0].lower()
+        if host not in domains:
+            domains[host] = registered_domain(f"http://{host}/")
+        return absolute if domains[host] != site else None
+
+    found = [(absolute, name, "") for name, xpath in _DECLARED_URLS for value in xpath(tree)[:1]
+             if (absolute := elsewhere(value))]
+    for anchor in tree.iter("a"):
+        href = anchor.get("href") or ""
+        if not href.startswith(("http:", "https:", "//")) or not (absolute := elsewhere(href)):
+            continue  # a relative link stays on the site
+        text = " ".join(anchor.text_content().split())[:MAX_LINK_TEXT_CHARS]
+        found.append((absolute, text, (anchor.get("hreflang") or anchor.get("lang") or "").strip()))
+        if len(found) >= MAX_EXTERNAL_LINKS:
+            break
+    return found
+
+
 def extract_article(html: str, url: str, options: ExtractOptions = ExtractOptions()) -> Extracted | None:
     """Body and metadata of one page, or None when it has no HTML tree or no body."""
     # trafilatura's own loader (it repairs faulty markup its extractor is tuned on); it copies the tree it is given.
@@ -329,4 +368,5 @@ def extract_article(html: str, url: str, options: ExtractOptions = ExtractOption
         paragraphs=paragraphs,
         html_lang=_html_lang(tree),
         findings=[*headline, *related_links],
+        links=external_links(tree, url),
     )

@@ -1,4 +1,12 @@
-"""Lookup of foreign outlets by name, literal English name, domain or slug (``outlets.yaml``)."""
+"""Lookup of foreign outlets by name, literal English name, domain or slug (``outlets.yaml``).
+
+A domain that ``outlets.yaml`` does not list still names an outlet, whose language is guessed (:func:`host_language`):
+from the link's own language hint (``hreflang``/``lang``) or a language as the first segment of its path
+(``/de/...``), else from the country-code top-level domain when that country's press writes in one language
+(``.de`` -> de, ``.co.il`` -> he, ``.com.br`` -> pt). Generic domains (``.com``, ``.net``, ``.org``, ``.info``),
+multilingual countries (``.ch``, ``.be``, ``.ca``, ``.in``, ...) and country codes used as generic ones (``.io``,
+``.tv``, ``.co``, ``.me``) give no language, and such an outlet is never judged foreign.
+"""
 
 from __future__ import annotations
 
@@ -8,9 +16,32 @@ import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 
+from pipeline.extract import registered_domain
 from pipeline.mt.resources import Outlet, outlets_file
 
 _HOST = re.compile(r"\b(?:[a-z0-9-]+\.)+[a-z]{2,}\b", re.IGNORECASE)
+# Country-code domains whose press writes (almost) only in one language.
+COUNTRY_LANGUAGES: dict[str, str] = {
+    **dict.fromkeys(("de", "at"), "de"), "fr": "fr", "it": "it", "nl": "nl", "pl": "pl", "tr": "tr", "se": "sv",
+    "dk": "da", "no": "no", "fi": "fi", "cz": "cs", "sk": "sk", "gr": "el", "hu": "hu", "ro": "ro", "bg": "bg",
+    "rs": "sr", "hr": "hr", "si": "sl", "ee": "et", "lv": "lv", "lt": "lt", "ru": "ru", "ua": "uk", "il": "he",
+    "jp": "ja", "kr": "ko", "ir": "fa", "vn": "vi", "th": "th", "id": "id",
+    **dict.fromkeys(("cn", "tw", "hk", "mo"), "zh"), **dict.fromkeys(("pt", "br", "ao", "mz"), "pt"),
+    **dict.fromkeys(("es", "mx", "ar", "cl", "pe", "ve", "uy", "py", "bo", "ec", "cr", "gt", "hn", "sv", "ni", "pa",
+                     "do", "cu"), "es"),
+    **dict.fromkeys(("sa", "eg", "ae", "qa", "jo", "kw", "bh", "om", "lb", "sy", "iq", "ye", "sd"), "ar"),
+    **dict.fromkeys(("uk", "gb", "us", "au", "nz", "ie"), "en"),
+}
+_PATH_LANGUAGE = re.compile(r"^https?://[^/]+/([a-z]{2})(?:[-_][a-z]{2})?(?:/|$)", re.IGNORECASE)
+_LANGUAGE_HINT = re.compile(r"^([a-z]{2})(?:[-_][a-z0-9]+)*$", re.IGNORECASE)
+
+
+def host_language(host: str, url: str = "", hint: str = "") -> str | None:
+    """The language of an outlet at ``host`` that ``outlets.yaml`` does not list (see the module's rule), or None."""
+    for match in (_LANGUAGE_HINT.match(hint.strip()), _PATH_LANGUAGE.match(url)):
+        if match:
+            return match.group(1).lower()
+    return COUNTRY_LANGUAGES.get(host.lower().rstrip(".").rpartition(".")[2])
 
 
 def name_key(text: str) -> str:
@@ -49,6 +80,18 @@ class OutletIndex:
             _, _, host = host.partition(".")
         return None
 
+    def at_host(self, host: str, url: str = "", hint: str = "") -> Outlet | None:
+        """The listed outlet at ``host``, else an outlet named by its domain whose language :func:`host_language`
+        guesses (None when it cannot)."""
+        if outlet := self.by_host(host):
+            return outlet
+        language = host_language(host, url, hint)
+        if language is None:
+            return None
+        domain = registered_domain(f"http://{host}/")
+        return None if self.is_agency(domain.partition(".")[0]) else Outlet(name=domain, language=language,
+                                                                              domains=(domain,))
+
     def literal(self, text: str, allow_ambiguous: bool) -> list[Outlet]:
         """Outlets whose literal English name is ``text`` (ambiguous literals only when allowed)."""
         key = name_key(text)
@@ -63,7 +106,7 @@ class OutletIndex:
         if not key or key in self.agencies:
             return []
         for host in _HOST.findall(text):
-            if outlet := self.by_host(host):
+            if outlet := self.at_host(host):
                 return [outlet]
         site_slugs = {name_key(slug): name for slug, name in slugs.items()}
         if key in site_slugs:
