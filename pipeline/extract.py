@@ -42,6 +42,7 @@ from pipeline.bylines import names_in_byline_block, split_authors
 from pipeline.clean.continuation import continuation_paragraphs, paragraph_blocks
 from pipeline.clean.related_links import drop_related_links
 from pipeline.clean.title import site_keys, strip_site_suffix
+from pipeline.document import Link
 from pipeline.trafilatura_fast import body_text, json_ld_text, load_html, page_author
 
 # The public-suffix list bundled with tldextract: never fetched at run time.
@@ -118,7 +119,8 @@ class Extracted:
     paragraphs: list[str]
     html_lang: str | None = None
     findings: list[Finding] = field(default_factory=list)  # the lines the extraction-time rules removed
-    links: list[tuple[str, str, str]] = field(default_factory=list)  # links to other sites: (url, text, language)
+    links: list[Link] = field(default_factory=list)  # to other sites, and the declared URLs there
+    bylines: list[str] = field(default_factory=list)  # short byline and meta lines (provenance reads them)
 
 
 def registered_domain(url: str) -> str:
@@ -251,13 +253,19 @@ _BYLINE_CLASS = re.compile(r"author|byline|autor|auteur|meta|info|signature|firm
 MAX_BYLINE_BLOCKS = 12
 
 
-def _byline_authors(tree: etree._Element) -> list[str]:
+# A byline or meta line longer than this is not one (provenance reads the shorter ones).
+MAX_BYLINE_WORDS = 20
+
+
+def _byline_blocks(tree: etree._Element) -> list[str]:
+    """The texts of the first blocks whose class says byline or meta."""
     blocks = (e for e in tree.iter("p", "div", "span", "address")
               if _BYLINE_CLASS.search(e.get("class", "").lower()) and not any(True for _ in e.iterdescendants("p")))
-    for _, element in zip(range(MAX_BYLINE_BLOCKS), blocks):
-        if names := names_in_byline_block(" ".join(element.itertext())):
-            return names
-    return []
+    return [" ".join(element.itertext()) for _, element in zip(range(MAX_BYLINE_BLOCKS), blocks)]
+
+
+def _byline_authors(blocks: list[str]) -> list[str]:
+    return next((names for block in blocks if (names := names_in_byline_block(block))), [])
 
 
 def _page_date(tree: etree._Element, url: str) -> dt.datetime | None:
@@ -303,19 +311,37 @@ def _without_headline(paragraphs: list[str], tree: etree._Element) -> tuple[list
     return paragraphs, []
 
 
-# Links to other sites kept per page at most (in page order): provenance links sit near the body's top or end, and a
-# page with more is a link farm whose rest says nothing more.
+# Links to other sites kept per page at most (in page order): a page with more is a link farm whose rest says nothing
+# more. Links in the page's navigation, header, footer and asides are not the article's.
 MAX_EXTERNAL_LINKS = 40
 MAX_LINK_TEXT_CHARS = 120
+_PAGE_CHROME = frozenset({"nav", "header", "footer", "aside"})
+_LINE_TAGS = frozenset({"p", "li", "div", "span", "td", "figcaption", "small", "em", "h2", "h3", "h4", "h5", "h6"})
 
 
+def _link_line(anchor: etree._Element) -> str | None:
+    """The text of the block the link stands in when it is short (an attribution line), "" when it is longer, None
+    for a link in the page's chrome."""
+    line = None
+    for ancestor in anchor.iterancestors():
+        if ancestor.tag in _PAGE_CHROME:
+            return None
+        if line is None and ancestor.tag in _LINE_TAGS:
+            words = " ".join(ancestor.text_content().split())
+            line = words if len(words.split()) <= MAX_BYLINE_WORDS else ""
+    return line or ""
+
+
+# The page's own statements of its URL and of its original (Google News' syndication tags).
 _DECLARED_URLS = (("rel=canonical", etree.XPath('//link[@rel="canonical"]/@href', smart_strings=False)),
-                  ("og:url", etree.XPath('//meta[@property="og:url"]/@content', smart_strings=False)))
+                  ("og:url", etree.XPath('//meta[@property="og:url"]/@content', smart_strings=False)),
+                  ("original-source", etree.XPath('//meta[@name="original-source" or @name="syndication-source"]'
+                                                  '/@content', smart_strings=False)))
 
 
-def external_links(tree: etree._Element, url: str) -> list[tuple[str, str, str]]:
-    """The page's declared URLs (as text "rel=canonical" / "og:url") and links that lead off the registered domain
-    of ``url``, the site that served the page: (absolute URL, text, hreflang or lang)."""
+def external_links(tree: etree._Element, url: str) -> list[Link]:
+    """The page's declared URLs (as text "rel=canonical" / "og:url" / "original-source") and links that lead off the registered domain
+    of ``url``, the site that served the page."""
     site = registered_domain(url)
     domains: dict[str, str] = {}
 
@@ -328,14 +354,16 @@ def external_links(tree: etree._Element, url: str) -> list[tuple[str, str, str]]
             domains[host] = registered_domain(f"http://{host}/")
         return absolute if domains[host] != site else None
 
-    found = [(absolute, name, "") for name, xpath in _DECLARED_URLS for value in xpath(tree)[:1]
+    found = [Link(absolute, name) for name, xpath in _DECLARED_URLS for value in xpath(tree)[:1]
              if (absolute := elsewhere(value))]
     for anchor in tree.iter("a"):
         href = anchor.get("href") or ""
         if not href.startswith(("http:", "https:", "//")) or not (absolute := elsewhere(href)):
             continue  # a relative link stays on the site
+        if (line := _link_line(anchor)) is None:
+            continue
         text = " ".join(anchor.text_content().split())[:MAX_LINK_TEXT_CHARS]
-        found.append((absolute, text, (anchor.get("hreflang") or anchor.get("lang") or "").strip()))
+        found.append(Link(absolute, text, (anchor.get("hreflang") or anchor.get("lang") or "").strip(), line))
         if len(found) >= MAX_EXTERNAL_LINKS:
             break
     return found
@@ -358,15 +386,17 @@ def extract_article(html: str, url: str, options: ExtractOptions = ExtractOption
     title = strip_site_suffix((metadata.title or "").strip(), site_keys(site, metadata.sitename)) or None
     paragraphs, headline = _without_headline(split_paragraphs(text), tree)
     paragraphs, related_links = drop_related_links(paragraphs, tree)
+    bylines = _byline_blocks(tree)
     return Extracted(
         canonical_url=canonical,
         site=site,
         title=title,
         description=(metadata.description or "").strip() or None,
-        authors=split_authors(metadata.author) or _byline_authors(tree),
+        authors=split_authors(metadata.author) or _byline_authors(bylines),
         published_at=_page_date(tree, url),
         paragraphs=paragraphs,
         html_lang=_html_lang(tree),
         findings=[*headline, *related_links],
         links=external_links(tree, url),
+        bylines=[" ".join(block.split()) for block in bylines if len(block.split()) <= MAX_BYLINE_WORDS],
     )

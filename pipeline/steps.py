@@ -115,6 +115,7 @@ class ExtractArticle(DocumentStep):
         doc.paragraphs = extracted.paragraphs
         doc.html_lang = extracted.html_lang
         doc.links = extracted.links
+        doc.bylines = extracted.bylines
         doc.findings.extend(extracted.findings)
         # The body is parsed: dropping the bytes keeps memory flat and makes the document cheap to pass on.
         doc.page = dataclasses.replace(doc.page, body=b"")

@@ -7,9 +7,10 @@ that credit a human translator count as pages only. A page leaving the window is
 so far (every page before it and up to ``window`` after it; the run's order is fixed, so the outcome does not depend
 on shards or processes):
 
-- ``site_republisher`` (raises the score, alone past the threshold): at least half of the site's pages, and two or
-  more, name a foreign origin and one page at least shows another trace; or half or more carry mangled credits; or
-  half or more show layout traces (a truncated teaser pasted above the body, ...) and one names a foreign origin.
+- ``site_republisher`` (raises the score, alone past the threshold): at least half of the site's pages name a
+  foreign origin, three or more of them (two, when one page of the site shows another trace of translation); or half
+  or more, and two or more, carry mangled credits; or half or more show layout traces (a truncated teaser pasted
+  above the body, ...) and one names a foreign origin.
 - ``site_native`` (lowers the score of a page with evidence): five pages or more, at most a fifth of them naming a
   foreign origin and none with mangled credits. A native site that cites a foreign outlet once stays clean.
 
@@ -31,6 +32,7 @@ from pipeline.steps import Step
 
 WINDOW = 1000
 MIN_PAGES_WITH_SIGNAL = 2
+MIN_PAGES_NAMING_ALONE = 3  # pages naming a foreign origin that make a republisher without another trace
 REPUBLISHER_SHARE = 0.5
 MIN_NATIVE_PAGES = 5
 NATIVE_MAX_SHARE = 0.2
@@ -58,7 +60,8 @@ class SiteCounts:
         return count >= MIN_PAGES_WITH_SIGNAL and count >= REPUBLISHER_SHARE * self.pages
 
     def kind(self) -> ArtifactKind | None:
-        if (self._most(self.naming) and self.traces) or self._most(self.mangled) or \
+        if (self._most(self.naming) and (self.traces or self.naming >= MIN_PAGES_NAMING_ALONE)) or \
+                self._most(self.mangled) or \
                 (self._most(self.layout) and self.naming):
             return ArtifactKind.SITE_REPUBLISHER
         if self.pages >= MIN_NATIVE_PAGES and self.naming <= NATIVE_MAX_SHARE * self.pages and not self.mangled:

@@ -5,12 +5,14 @@ lines are searched here also among the lines the cleaning steps removed: credit 
 a page names where its text came from in three more places:
 
 - ``byline_outlet_foreign``: the byline or meta line names the outlet, by domain or by name ("ynet.co.il",
-  "By Israel Hayom", "Walla! | 06.01.2022"). Looked at: the byline lines moved out of the body, the authors, and a
-  short first line of the body.
-- ``link_outlet_foreign``: a link to an article (not a home page) on the outlet's domain, standing in an attribution
-  position: a short line at the body's top or end that is an attribution line or mostly the link's own text. A link
-  inside a sentence of the story ("as Le Monde reported ...") is a citation, not provenance.
-- ``canonical_outlet_foreign``: the page's rel=canonical or og:url on the outlet's domain.
+  "By Israel Hayom", "Walla! | 06.01.2022"). Looked at: the page's byline and meta blocks, the byline lines moved out
+  of the body, the authors, a short first line of the body, and the title's last " | " or " - " part.
+- ``link_outlet_foreign``: a link to an article (not a home page) on the outlet's domain, standing alone on a short
+  line (an attribution line, or a line that is mostly the link's own text), outside the page's navigation, header,
+  footer and asides. A link inside a sentence of the story ("as Le Monde reported ...") is a citation, not
+  provenance.
+- ``canonical_outlet_foreign``: the page's rel=canonical, og:url or original-source (Google News' syndication tag)
+  on the outlet's domain.
 
 Only outlets writing in a language that is neither the article's nor one of its source's count (agencies never: they
 resolve to no outlet). One outlet is one fact: each outlet gets at most one finding here, and none when a title
@@ -25,24 +27,25 @@ from collections.abc import Iterable
 from urllib.parse import urlsplit
 
 from pipeline.artifacts import ArtifactKind, Family, FAMILY, Finding
-from pipeline.document import Document
+from pipeline.document import Document, Link
 from pipeline.mt.outlets import OutletIndex, name_key
 from pipeline.mt.resources import Outlet
 from pipeline.mt.source_line import GENERIC_SOURCE_LINE, detect_source_lines, is_foreign, line_outlets
 from pipeline.mt.title import suffix_outlets
 
+TITLE_SEPARATORS = (" | ", " - ", " – ", " — ")
+
 # Removed lines that may carry an attribution or a byline (the others are links, calls to action, headlines).
 ATTRIBUTION_REMOVALS = frozenset({ArtifactKind.TEXT_CREDIT, ArtifactKind.BYLINE, ArtifactKind.SITE_BOILERPLATE})
 # A line at the top or end of the body this short may be a meta line or an attribution; longer is the story.
 MAX_ATTRIBUTION_WORDS = 20
-EDGE_LINES = 2  # lines at the body's top, and at its end, where provenance links stand
 MIN_LINK_SHARE = 0.5  # of a line's characters that a link's text covers for the line to be that link
 MIN_NAME_KEY = 4  # shorter names ("Kan", "AD", "fr") are common words or initials
 _SEGMENTS = re.compile(r"\s*[|·•/,;–—]\s*|\s+-\s+")
 _BY = re.compile(r"^(?:by|von|par|por|di|da|door|av|od|от|автор|מאת|بقلم|文|记者|記者)\s*[:：]?\s+", re.IGNORECASE)
-DECLARED_URLS = ("rel=canonical", "og:url")
+DECLARED_URLS = ("rel=canonical", "og:url", "original-source")  # how extraction keeps the page's declared URLs
 # When several cues name one outlet, the finding is of the first kind here.
-_PRIORITY = (ArtifactKind.CANONICAL_OUTLET_FOREIGN, ArtifactKind.BYLINE_OUTLET_FOREIGN, ArtifactKind.LINK_OUTLET_FOREIGN)  # the texts under which extraction keeps the page's declared URLs
+_PRIORITY = (ArtifactKind.CANONICAL_OUTLET_FOREIGN, ArtifactKind.BYLINE_OUTLET_FOREIGN, ArtifactKind.LINK_OUTLET_FOREIGN)
 # A named human translator (the name capitalised; the words before it in any case): "Translated from the German by
 # Anna Smith", "Aus dem Russischen von ...", "Traduit de l'anglais par ..."; never a machine ("translated by Google").
 _HUMAN_TRANSLATOR = re.compile(
@@ -91,8 +94,9 @@ def _segment_outlet(segment: str, index: OutletIndex) -> Outlet | None:
 
 def byline_outlets(doc: Document, index: OutletIndex) -> list[tuple[str, Outlet]]:
     """(line, outlet) for each byline or meta line segment that names an outlet."""
-    lines = [f.evidence for f in doc.findings if f.kind is ArtifactKind.BYLINE]
-    lines += doc.authors
+    lines = [*doc.bylines, *(f.evidence for f in doc.findings if f.kind is ArtifactKind.BYLINE), *doc.authors]
+    lines += [f"{separator.strip()} {tail}" for separator in TITLE_SEPARATORS
+              if (tail := (doc.title or "").rpartition(separator)[2]) != (doc.title or "")][:1]
     lines += [p for p in doc.paragraphs[:1] if _words(p) <= MAX_ATTRIBUTION_WORDS and GENERIC_SOURCE_LINE.fullmatch(p) is None]
     found = []
     for line in lines:
@@ -106,30 +110,24 @@ def _is_article(url: str) -> bool:
     return bool(urlsplit(url).path.strip("/"))
 
 
-def _link_position(text: str, lines: list[str]) -> str | None:
-    """The attribution line at the body's edge in which the link's text stands, if any."""
-    if len(name_key(text)) < 2:
-        return None
-    for line in lines:
-        if text in line and _words(line) <= MAX_ATTRIBUTION_WORDS and (
-                len(text) >= MIN_LINK_SHARE * len(line) or GENERIC_SOURCE_LINE.fullmatch(line.strip())):
-            return line
-    return None
+def is_attribution_link(link: Link) -> bool:
+    """Whether the link stands alone on a short line: an attribution line, or a line that is mostly its text."""
+    return _is_article(link.url) and len(name_key(link.text)) >= 2 and bool(link.line) and (
+        len(link.text) >= MIN_LINK_SHARE * len(link.line) or GENERIC_SOURCE_LINE.fullmatch(link.line) is not None)
 
 
 def link_outlets(doc: Document, index: OutletIndex) -> list[tuple[str, Outlet, ArtifactKind]]:
-    """(evidence, outlet, kind) for the declared URLs and the edge links on another site's domain."""
-    edges = [*doc.paragraphs[:EDGE_LINES], *doc.paragraphs[-EDGE_LINES:], *removed_lines(doc)]
+    """(evidence, outlet, kind) for the declared URLs and the attribution links on another site's domain."""
     found = []
-    for url, text, hint in doc.links:
-        host = urlsplit(url).hostname or ""
-        if text in DECLARED_URLS:
-            kind, evidence = ArtifactKind.CANONICAL_OUTLET_FOREIGN, f"{text}: {url}"
-        elif _is_article(url) and (line := _link_position(text, edges)) is not None:
-            kind, evidence = ArtifactKind.LINK_OUTLET_FOREIGN, f"{line} -> {url}"
+    for link in doc.links:
+        if link.text in DECLARED_URLS:
+            kind, evidence = ArtifactKind.CANONICAL_OUTLET_FOREIGN, f"{link.text}: {link.url}"
+        elif is_attribution_link(link):
+            kind, evidence = ArtifactKind.LINK_OUTLET_FOREIGN, f"{link.line} -> {link.url}"
         else:
             continue
-        if host and (outlet := index.at_host(host, url, hint)) is not None:
+        host = urlsplit(link.url).hostname or ""
+        if host and (outlet := index.at_host(host, link.url, link.language)) is not None:
             found.append((evidence[:200], outlet, kind))
     return found
 

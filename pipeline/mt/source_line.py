@@ -21,9 +21,11 @@ ATTRIBUTION_LABELS = (
     # English
     r"Sources?|Via|Original(?: article| story)?|Originally published (?:in|by|on|at)|First published (?:in|by|on)|"
     r"Read the original(?: article| story)?(?: at| on| in)?|This (?:article|story) (?:first |originally )?appeared "
-    r"(?:in|on)|Courtesy of|Republished from|Adapted from",
-    r"Quellen?|(?:Ursprünglich|Zuerst|Erstmals) erschienen (?:in|bei|auf)|Originalartikel",  # German
-    r"D'après|Publié (?:initialement|d'abord) (?:dans|par|sur)|Paru (?:initialement )?(?:dans|sur)|Article original",
+    r"(?:in|on)|Courtesy of|Republished from|Adapted from|Read (?:more|the full (?:article|story)) (?:at|on)|"
+    r"Continue reading (?:at|on)",
+    r"Quellen?|(?:Ursprünglich|Zuerst|Erstmals) erschienen (?:in|bei|auf)|Originalartikel|Weiterlesen (?:bei|auf)",
+    r"D'après|Publié (?:initialement|d'abord) (?:dans|par|sur)|Paru (?:initialement )?(?:dans|sur)|Article original|"
+    r"Lire la suite sur",
     r"Fuentes?|Vía|Publicado (?:originalmente|inicialmente) (?:en|em|por|no|na)|Artículo original|Artigo original",
     r"Fonte|Fontes|Pubblicato (?:originariamente|originalmente|inizialmente) (?:su|da|in)|Articolo originale",
     r"Источник|Источники|По материалам|Оригинал(?: статьи)?|Першоджерело|Джерело|За матеріалами",  # ru, uk

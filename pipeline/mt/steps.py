@@ -94,7 +94,7 @@ class DetectTranslation(DocumentStep):
 
     def process(self, doc: Document) -> Document:
         doc.findings = _merge(doc.findings, _detect(doc, self.languages))
-        doc.links = []  # read by the provenance detector; nothing after it needs them
+        doc.links, doc.bylines = [], []  # read by the provenance detector; nothing after it needs them
         return judge(doc)
 
 
