@@ -253,8 +253,9 @@ _BYLINE_CLASS = re.compile(r"author|byline|autor|auteur|meta|info|signature|firm
 MAX_BYLINE_BLOCKS = 12
 
 
-# A byline or meta line longer than this is not one (provenance reads the shorter ones).
+# A byline or meta line longer than this is not one (provenance reads the shorter ones); nor is a block with code in it.
 MAX_BYLINE_WORDS = 20
+_CODE = re.compile(r"[{}<>=]")
 
 
 def _byline_blocks(tree: etree._Element) -> list[str]:
@@ -398,5 +399,6 @@ def extract_article(html: str, url: str, options: ExtractOptions = ExtractOption
         html_lang=_html_lang(tree),
         findings=[*headline, *related_links],
         links=external_links(tree, url),
-        bylines=[" ".join(block.split()) for block in bylines if len(block.split()) <= MAX_BYLINE_WORDS],
+        bylines=[" ".join(block.split()) for block in bylines
+                 if len(block.split()) <= MAX_BYLINE_WORDS and not _CODE.search(block)],
     )

@@ -93,6 +93,8 @@ def test_unlisted_domains_get_their_language_from_hints_or_country_code() -> Non
     assert host_language("example.com") is None and host_language("swissinfo.ch") is None  # generic, multilingual
     assert host_language("example.com", "https://example.com/de/artikel-1") == "de"
     assert host_language("example.com", "https://example.com/a/1", hint="fr-FR") == "fr"
+    assert host_language("en.yna.co.kr") == "en" and host_language("english.example.jp") == "en"
+    assert host_language("example.com", "https://example.com/us/politics") is None  # a section, not a language
     assert outlet_index().at_host("www.kathimerini.gr").name == "kathimerini.gr"
     assert outlet_index().at_host("www.tass.ru") is None  # an agency's domain
 
@@ -127,15 +129,17 @@ def test_a_title_suffix_naming_a_foreign_outlet_by_its_name() -> None:
         assert detect_provenance(_doc(title=title), outlet_index()) == []
 
 
-def test_links_count_on_an_attribution_line_not_inside_a_sentence_nor_to_a_home_page() -> None:
+def test_links_count_on_an_attribution_line_not_inside_a_sentence_nor_to_a_home_page_or_a_section() -> None:
     article = "https://www.lemonde.fr/societe/article/2022/01/06/cantines_6108.html"
-    alone = Link(article, "lemonde.fr", line="lemonde.fr")
-    labelled = Link(article, "Le Monde", line="Read the original at Le Monde")
+    le_monde = outlet_index().at_host("www.lemonde.fr")
+    alone = Link(article, "www.lemonde.fr", line="www.lemonde.fr")
+    labelled = Link(article, "the full story", line="Read the full story at lemonde.fr")
     in_a_sentence = Link(article, "Le Monde reported", line="")
     home = Link("https://www.lemonde.fr/", "lemonde.fr", line="lemonde.fr")
-    assert is_attribution_link(alone) and is_attribution_link(labelled)
-    assert not is_attribution_link(in_a_sentence) and not is_attribution_link(home)
-    [finding] = detect_provenance(_doc(links=[in_a_sentence, home, alone]), outlet_index())
+    section = Link("https://www.lemonde.fr/international/", "International", line="International")
+    assert is_attribution_link(alone, le_monde) and is_attribution_link(labelled, le_monde)
+    assert not any(is_attribution_link(link, le_monde) for link in (in_a_sentence, home, section))
+    [finding] = detect_provenance(_doc(links=[in_a_sentence, home, section, alone]), outlet_index())
     assert finding.kind is ArtifactKind.LINK_OUTLET_FOREIGN and finding.evidence.endswith(article)
 
 

@@ -1,9 +1,10 @@
 """Lookup of foreign outlets by name, literal English name, domain or slug (``outlets.yaml``).
 
 A domain that ``outlets.yaml`` does not list still names an outlet, whose language is guessed (:func:`host_language`):
-from the link's own language hint (``hreflang``/``lang``) or a language as the first segment of its path
-(``/de/...``), else from the country-code top-level domain when that country's press writes in one language
-(``.de`` -> de, ``.co.il`` -> he, ``.com.br`` -> pt). Generic domains (``.com``, ``.net``, ``.org``, ``.info``),
+from the link's own language hint (``hreflang``/``lang``), a language code as the first segment of its path
+(``/de/...``) or as the host's first label (``fr.example.com``; ``english.`` is English), else from the country-code
+top-level domain when that country's press writes in one language (``.de`` -> de, ``.co.il`` -> he, ``.com.br`` ->
+pt). Only codes of languages this module knows count (``/us/`` or ``/bc/`` is a section, not a language). Generic domains (``.com``, ``.net``, ``.org``, ``.info``),
 multilingual countries (``.ch``, ``.be``, ``.ca``, ``.in``, ...) and country codes used as generic ones (``.io``,
 ``.tv``, ``.co``, ``.me``) give no language, and such an outlet is never judged foreign.
 """
@@ -32,16 +33,21 @@ COUNTRY_LANGUAGES: dict[str, str] = {
     **dict.fromkeys(("sa", "eg", "ae", "qa", "jo", "kw", "bh", "om", "lb", "sy", "iq", "ye", "sd"), "ar"),
     **dict.fromkeys(("uk", "gb", "us", "au", "nz", "ie"), "en"),
 }
+LANGUAGES = frozenset(COUNTRY_LANGUAGES.values())
 _PATH_LANGUAGE = re.compile(r"^https?://[^/]+/([a-z]{2})(?:[-_][a-z]{2})?(?:/|$)", re.IGNORECASE)
 _LANGUAGE_HINT = re.compile(r"^([a-z]{2})(?:[-_][a-z0-9]+)*$", re.IGNORECASE)
 
 
 def host_language(host: str, url: str = "", hint: str = "") -> str | None:
     """The language of an outlet at ``host`` that ``outlets.yaml`` does not list (see the module's rule), or None."""
-    for match in (_LANGUAGE_HINT.match(hint.strip()), _PATH_LANGUAGE.match(url)):
-        if match:
-            return match.group(1).lower()
-    return COUNTRY_LANGUAGES.get(host.lower().rstrip(".").rpartition(".")[2])
+    host = host.lower().rstrip(".")
+    label = host.removeprefix("www.").partition(".")[0]
+    for match in (_LANGUAGE_HINT.match(hint.strip()), _PATH_LANGUAGE.match(url), _LANGUAGE_HINT.fullmatch(label)):
+        if match and (code := match.group(1).lower()) in LANGUAGES:
+            return code
+    if label in ("english", "eng"):
+        return "en"
+    return COUNTRY_LANGUAGES.get(host.rpartition(".")[2])
 
 
 def name_key(text: str) -> str:

@@ -7,10 +7,10 @@ a page names where its text came from in three more places:
 - ``byline_outlet_foreign``: the byline or meta line names the outlet, by domain or by name ("ynet.co.il",
   "By Israel Hayom", "Walla! | 06.01.2022"). Looked at: the page's byline and meta blocks, the byline lines moved out
   of the body, the authors, a short first line of the body, and the title's last " | " or " - " part.
-- ``link_outlet_foreign``: a link to an article (not a home page) on the outlet's domain, standing alone on a short
-  line (an attribution line, or a line that is mostly the link's own text), outside the page's navigation, header,
-  footer and asides. A link inside a sentence of the story ("as Le Monde reported ...") is a citation, not
-  provenance.
+- ``link_outlet_foreign``: a link to an article (not a home page) on the outlet's domain, on a short line that is an
+  attribution line or is mostly the link's own text, that text naming the outlet ("lemonde.fr", "Le Monde"); outside
+  the page's navigation, header, footer and asides. A link inside a sentence of the story ("as Le Monde reported
+  ...") is a citation, and a link that names a section ("Videos", "US") is navigation, not provenance.
 - ``canonical_outlet_foreign``: the page's rel=canonical, og:url or original-source (Google News' syndication tag)
   on the outlet's domain.
 
@@ -110,25 +110,34 @@ def _is_article(url: str) -> bool:
     return bool(urlsplit(url).path.strip("/"))
 
 
-def is_attribution_link(link: Link) -> bool:
-    """Whether the link stands alone on a short line: an attribution line, or a line that is mostly its text."""
-    return _is_article(link.url) and len(name_key(link.text)) >= 2 and bool(link.line) and (
-        len(link.text) >= MIN_LINK_SHARE * len(link.line) or GENERIC_SOURCE_LINE.fullmatch(link.line) is not None)
+def names_outlet(text: str, outlet: Outlet) -> bool:
+    """Whether a link's text names the outlet: its name, an alias, a domain or a domain's stem."""
+    key = name_key(text.removeprefix("www."))
+    names = (outlet.name, *outlet.aliases, *outlet.domains, *(domain.split(".")[0] for domain in outlet.domains))
+    return len(key) >= 2 and key in {name_key(name) for name in names}
+
+
+def is_attribution_link(link: Link, outlet: Outlet) -> bool:
+    """Whether the link to ``outlet``'s article is an attribution: on a short line that is an attribution line, or
+    that is mostly the link's text, and that text names the outlet."""
+    if not _is_article(link.url) or not link.line:
+        return False
+    if GENERIC_SOURCE_LINE.fullmatch(link.line) is not None:
+        return True
+    return len(link.text) >= MIN_LINK_SHARE * len(link.line) and names_outlet(link.text, outlet)
 
 
 def link_outlets(doc: Document, index: OutletIndex) -> list[tuple[str, Outlet, ArtifactKind]]:
     """(evidence, outlet, kind) for the declared URLs and the attribution links on another site's domain."""
     found = []
     for link in doc.links:
-        if link.text in DECLARED_URLS:
-            kind, evidence = ArtifactKind.CANONICAL_OUTLET_FOREIGN, f"{link.text}: {link.url}"
-        elif is_attribution_link(link):
-            kind, evidence = ArtifactKind.LINK_OUTLET_FOREIGN, f"{link.line} -> {link.url}"
-        else:
-            continue
         host = urlsplit(link.url).hostname or ""
-        if host and (outlet := index.at_host(host, link.url, link.language)) is not None:
-            found.append((evidence[:200], outlet, kind))
+        if not host or (outlet := index.at_host(host, link.url, link.language)) is None:
+            continue
+        if link.text in DECLARED_URLS:
+            found.append((f"{link.text}: {link.url}"[:200], outlet, ArtifactKind.CANONICAL_OUTLET_FOREIGN))
+        elif is_attribution_link(link, outlet):
+            found.append((f"{link.line} -> {link.url}"[:200], outlet, ArtifactKind.LINK_OUTLET_FOREIGN))
     return found
 
 
