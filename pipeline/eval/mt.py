@@ -134,9 +134,9 @@ def corpus_metrics(items: list[Labelled]) -> CorpusMetrics:
 
 
 class ManifestEntry(BaseModel):
-    """One page of a manifest corpus (``manifest.yaml``: a list of these)."""
+    """One page of a manifest corpus (``manifest.yaml``: a list of these; other keys are ignored)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="ignore", frozen=True)
 
     file: str
     url: str
