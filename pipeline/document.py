@@ -41,7 +41,7 @@ class Link:
     url: str  # absolute
     text: str  # the link's text; "rel=canonical" / "og:url" / "original-source" for the page's declared URLs
     language: str = ""  # its hreflang or lang attribute
-    line: str = ""  # the text of the short block it stands in (an attribution line); "" within a longer text
+    line: str = ""  # the text of the short block it stands in (an attribution line); "" for a declared URL
 
 
 @dataclass
@@ -64,7 +64,7 @@ class Document:
     language: str | None = None
     language_probability: float | None = None
     html_lang: str | None = None
-    links: list[Link] = field(default_factory=list)  # to other sites (provenance reads them; then they go)
+    links: list[Link] = field(default_factory=list)  # to other sites, as provenance reads them (then they go)
     bylines: list[str] = field(default_factory=list)  # short byline and meta lines of the page, outside the body
     captions: list[str] = field(default_factory=list)
     paragraph_languages: list[str | None] = field(default_factory=list)

@@ -259,9 +259,18 @@ _CODE = re.compile(r"[{}<>=]")
 
 
 def _byline_blocks(tree: etree._Element) -> list[str]:
-    """The texts of the first blocks whose class says byline or meta."""
-    blocks = (e for e in tree.iter("p", "div", "span", "address")
-              if _BYLINE_CLASS.search(e.get("class", "").lower()) and not any(True for _ in e.iterdescendants("p")))
+    """The texts of the first blocks whose class says byline or meta (each class value judged once)."""
+    marked: dict[str, bool] = {}
+
+    def is_byline(element: etree._Element) -> bool:
+        names = element.get("class")
+        if not names:
+            return False
+        if (mark := marked.get(names)) is None:
+            mark = marked[names] = bool(_BYLINE_CLASS.search(names.lower()))
+        return mark and not any(True for _ in element.iterdescendants("p"))
+
+    blocks = (e for e in tree.iter("p", "div", "span", "address") if is_byline(e))
     return [" ".join(element.itertext()) for _, element in zip(range(MAX_BYLINE_BLOCKS), blocks)]
 
 
@@ -312,57 +321,68 @@ def _without_headline(paragraphs: list[str], tree: etree._Element) -> tuple[list
     return paragraphs, []
 
 
-# Links to other sites kept per page at most (in page order): a page with more is a link farm whose rest says nothing
-# more. Links in the page's navigation, header, footer and asides are not the article's.
+# Links that may name a page's origin kept per page at most (in page order). Only a link alone on a short line (an
+# attribution line) can; links in the page's navigation, header, footer and asides are not the article's.
 MAX_EXTERNAL_LINKS = 40
 MAX_LINK_TEXT_CHARS = 120
 _PAGE_CHROME = frozenset({"nav", "header", "footer", "aside"})
 _LINE_TAGS = frozenset({"p", "li", "div", "span", "td", "figcaption", "small", "em", "h2", "h3", "h4", "h5", "h6"})
+# A block with more child elements than this is no single line (and its text is not worth collecting).
+MAX_LINE_CHILDREN = 4
 
 
-def _link_line(anchor: etree._Element) -> str | None:
-    """The text of the block the link stands in when it is short (an attribution line), "" when it is longer, None
-    for a link in the page's chrome."""
+def _link_line(anchor: etree._Element) -> str:
+    """The text of the short block the link stands in (an attribution line); "" when the block is longer, or the link
+    is in the page's chrome."""
     line = None
     for ancestor in anchor.iterancestors():
         if ancestor.tag in _PAGE_CHROME:
-            return None
+            return ""
         if line is None and ancestor.tag in _LINE_TAGS:
-            words = " ".join(ancestor.text_content().split())
+            words = " ".join(ancestor.text_content().split()) if len(ancestor) <= MAX_LINE_CHILDREN else ""
             line = words if len(words.split()) <= MAX_BYLINE_WORDS else ""
     return line or ""
 
 
-# The page's own statements of its URL and of its original (Google News' syndication tags).
-_DECLARED_URLS = (("rel=canonical", etree.XPath('//link[@rel="canonical"]/@href', smart_strings=False)),
-                  ("og:url", etree.XPath('//meta[@property="og:url"]/@content', smart_strings=False)),
-                  ("original-source", etree.XPath('//meta[@name="original-source" or @name="syndication-source"]'
-                                                  '/@content', smart_strings=False)))
+def _declared_urls(tree: etree._Element) -> dict[str, str]:
+    """The head's own statements of the page's URL and of its original (Google News' syndication tags): the first
+    of each, by the name provenance knows it by ("rel=canonical", "og:url", "original-source")."""
+    found: dict[str, str] = {}
+    head = tree.find("head")
+    for element in head.iter("link", "meta") if head is not None else ():
+        if element.tag == "link" and (element.get("rel") or "").lower() == "canonical":
+            found.setdefault("rel=canonical", element.get("href") or "")
+        elif element.get("property") == "og:url":
+            found.setdefault("og:url", element.get("content") or "")
+        elif element.get("name") in ("original-source", "syndication-source"):
+            found.setdefault("original-source", element.get("content") or "")
+    return found
 
 
 def external_links(tree: etree._Element, url: str) -> list[Link]:
-    """The page's declared URLs (as text "rel=canonical" / "og:url" / "original-source") and links that lead off the registered domain
-    of ``url``, the site that served the page."""
+    """The page's declared URLs (as text "rel=canonical" / "og:url" / "original-source") and its links alone on a
+    short line, that lead off the registered domain of ``url`` (the site that served the page)."""
     site = registered_domain(url)
     domains: dict[str, str] = {}
 
     def elsewhere(href: str) -> str | None:
-        absolute = urljoin(url, href.strip())
+        href = href.strip()
+        absolute = href if href.startswith(("http://", "https://")) else urljoin(url, href)
         if not absolute.startswith(("http://", "https://")):
             return None
-        host = absolute.split("/", 3)[2].split("@")[-1].split(":")[0].lower()
+        host = absolute.split("/", 3)[2].rpartition("@")[2].partition(":")[0].lower()
+        if host == site or host.endswith(f".{site}"):
+            return None
         if host not in domains:
             domains[host] = registered_domain(f"http://{host}/")
         return absolute if domains[host] != site else None
 
-    found = [Link(absolute, name) for name, xpath in _DECLARED_URLS for value in xpath(tree)[:1]
-             if (absolute := elsewhere(value))]
+    found = [Link(absolute, name) for name, value in _declared_urls(tree).items() if value and (absolute := elsewhere(value))]
     for anchor in tree.iter("a"):
         href = anchor.get("href") or ""
-        if not href.startswith(("http:", "https:", "//")) or not (absolute := elsewhere(href)):
+        if not href.startswith(("http:", "https:", "//")) or not (absolute := elsewhere(href)) or \
+                not (line := _link_line(anchor)):
             continue  # a relative link stays on the site
-        if (line := _link_line(anchor)) is None:
-            continue
         text = " ".join(anchor.text_content().split())[:MAX_LINK_TEXT_CHARS]
         found.append(Link(absolute, text, (anchor.get("hreflang") or anchor.get("lang") or "").strip(), line))
         if len(found) >= MAX_EXTERNAL_LINKS:

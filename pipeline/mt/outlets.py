@@ -94,9 +94,7 @@ class OutletIndex:
         language = host_language(host, url, hint)
         if language is None:
             return None
-        domain = registered_domain(f"http://{host}/")
-        return None if self.is_agency(domain.partition(".")[0]) else Outlet(name=domain, language=language,
-                                                                              domains=(domain,))
+        return _domain_outlet(registered_domain(f"http://{host}/"), language, self.agencies)
 
     def literal(self, text: str, allow_ambiguous: bool) -> list[Outlet]:
         """Outlets whose literal English name is ``text`` (ambiguous literals only when allowed)."""
@@ -122,6 +120,20 @@ class OutletIndex:
 
     def is_agency(self, text: str) -> bool:
         return name_key(text) in self.agencies
+
+
+@functools.lru_cache(maxsize=4096)  # a run names the same few hundred domains again and again
+def _domain_outlet(domain: str, language: str, agencies: frozenset[str]) -> Outlet | None:
+    """The outlet named by an unlisted domain; None for an agency's domain."""
+    return None if name_key(domain.partition(".")[0]) in agencies else Outlet(name=domain, language=language,
+                                                                              domains=(domain,))
+
+
+@functools.lru_cache(maxsize=4096)
+def outlet_keys(outlet: Outlet) -> frozenset[str]:
+    """Every name of the outlet as :func:`name_key` folds it: name, aliases, domains and the domains' stems."""
+    names = (outlet.name, *outlet.aliases, *outlet.domains, *(domain.split(".")[0] for domain in outlet.domains))
+    return frozenset(name_key(name) for name in names)
 
 
 def _unique(outlets: list[Outlet]) -> list[Outlet]:

@@ -36,6 +36,7 @@ MIN_PAGES_NAMING_ALONE = 3  # pages naming a foreign origin that make a republis
 REPUBLISHER_SHARE = 0.5
 MIN_NATIVE_PAGES = 5
 NATIVE_MAX_SHARE = 0.2
+_COUNTED = frozenset({Family.PROVENANCE, Family.LAYOUT, Family.LINGUISTIC})
 
 
 @dataclass
@@ -48,9 +49,9 @@ class SiteCounts:
 
     def add(self, doc: Document) -> None:
         self.pages += 1
-        if credits_human_translator([*doc.paragraphs, *removed_lines(doc)]):
-            return
         families = {FAMILY[f.kind] for f in doc.findings if f.weight > 0}
+        if not families & _COUNTED or credits_human_translator([*doc.paragraphs, *removed_lines(doc)]):
+            return
         self.naming += Family.PROVENANCE in families
         self.mangled += any(f.kind is ArtifactKind.CREDIT_MANGLED and f.weight > 0 for f in doc.findings)
         self.layout += Family.LAYOUT in families
@@ -81,20 +82,21 @@ class LearnSiteProfiles(Step):
 
     def run(self, docs: Iterable[Document], stats: Counter[str]) -> Iterator[Document]:
         sites: dict[str, SiteCounts] = {}
-        pending: deque[tuple[Document, SiteCounts]] = deque()
+        pending: deque[tuple[Document, str, SiteCounts]] = deque()
         for doc in docs:
-            counts = sites.setdefault(registered_domain(doc.page.url), SiteCounts())
+            site = registered_domain(doc.page.url)
+            counts = sites.setdefault(site, SiteCounts())
             counts.add(doc)
-            pending.append((doc, counts))
+            pending.append((doc, site, counts))
             if len(pending) > self.window:
                 yield self._profiled(*pending.popleft(), stats)
         while pending:
             yield self._profiled(*pending.popleft(), stats)
 
-    def _profiled(self, doc: Document, counts: SiteCounts, stats: Counter[str]) -> Document:
+    def _profiled(self, doc: Document, site: str, counts: SiteCounts, stats: Counter[str]) -> Document:
         kind = counts.kind()
         if kind is None or (kind is ArtifactKind.SITE_NATIVE and not any(f.weight > 0 for f in doc.findings)):
             return doc  # a native site's page with no evidence has nothing to lower
-        doc.findings.append(Finding(kind, counts.evidence(registered_domain(doc.page.url))))
+        doc.findings.append(Finding(kind, counts.evidence(site)))
         stats[str(kind)] += 1
         return judge(doc)

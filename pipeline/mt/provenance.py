@@ -28,7 +28,7 @@ from urllib.parse import urlsplit
 
 from pipeline.artifacts import ArtifactKind, Family, FAMILY, Finding
 from pipeline.document import Document, Link
-from pipeline.mt.outlets import OutletIndex, name_key
+from pipeline.mt.outlets import OutletIndex, name_key, outlet_keys
 from pipeline.mt.resources import Outlet
 from pipeline.mt.source_line import GENERIC_SOURCE_LINE, detect_source_lines, is_foreign, line_outlets
 from pipeline.mt.title import suffix_outlets
@@ -41,6 +41,7 @@ ATTRIBUTION_REMOVALS = frozenset({ArtifactKind.TEXT_CREDIT, ArtifactKind.BYLINE,
 MAX_ATTRIBUTION_WORDS = 20
 MIN_LINK_SHARE = 0.5  # of a line's characters that a link's text covers for the line to be that link
 MIN_NAME_KEY = 4  # shorter names ("Kan", "AD", "fr") are common words or initials
+MAX_NAME_WORDS = 5  # a longer part of a byline is a sentence or a list of people, not an outlet's name
 _SEGMENTS = re.compile(r"\s*[|·•/,;–—]\s*|\s+-\s+")
 _BY = re.compile(r"^(?:by|von|par|por|di|da|door|av|od|от|автор|מאת|بقلم|文|记者|記者)\s*[:：]?\s+", re.IGNORECASE)
 DECLARED_URLS = ("rel=canonical", "og:url", "original-source")  # how extraction keeps the page's declared URLs
@@ -82,6 +83,8 @@ def _words(line: str) -> int:
 
 
 def _segment_outlet(segment: str, index: OutletIndex) -> Outlet | None:
+    if len(segment.split()) > MAX_NAME_WORDS:
+        return None
     segment = _BY.sub("", segment.strip()).strip(" .:")
     key = name_key(segment)
     if len(key) < MIN_NAME_KEY or index.is_agency(segment):
@@ -110,31 +113,32 @@ def _is_article(url: str) -> bool:
     return bool(urlsplit(url).path.strip("/"))
 
 
-def names_outlet(text: str, outlet: Outlet) -> bool:
-    """Whether a link's text names the outlet: its name, an alias, a domain or a domain's stem."""
-    key = name_key(text.removeprefix("www."))
-    names = (outlet.name, *outlet.aliases, *outlet.domains, *(domain.split(".")[0] for domain in outlet.domains))
-    return len(key) >= 2 and key in {name_key(name) for name in names}
+def _may_attribute(link: Link) -> bool:
+    """What :func:`is_attribution_link` asks of the link before its outlet is known (cheap: most links fail it)."""
+    return bool(link.line) and (len(link.text) >= MIN_LINK_SHARE * len(link.line) or
+                                GENERIC_SOURCE_LINE.fullmatch(link.line) is not None) and _is_article(link.url)
 
 
 def is_attribution_link(link: Link, outlet: Outlet) -> bool:
     """Whether the link to ``outlet``'s article is an attribution: on a short line that is an attribution line, or
-    that is mostly the link's text, and that text names the outlet."""
-    if not _is_article(link.url) or not link.line:
+    that is mostly the link's text, and that text names the outlet (its name, an alias, a domain or its stem)."""
+    if not _may_attribute(link):
         return False
-    if GENERIC_SOURCE_LINE.fullmatch(link.line) is not None:
-        return True
-    return len(link.text) >= MIN_LINK_SHARE * len(link.line) and names_outlet(link.text, outlet)
+    return GENERIC_SOURCE_LINE.fullmatch(link.line) is not None or \
+        name_key(link.text.removeprefix("www.")) in outlet_keys(outlet)
 
 
 def link_outlets(doc: Document, index: OutletIndex) -> list[tuple[str, Outlet, ArtifactKind]]:
     """(evidence, outlet, kind) for the declared URLs and the attribution links on another site's domain."""
     found = []
     for link in doc.links:
+        declared = link.text in DECLARED_URLS
+        if not declared and not _may_attribute(link):
+            continue
         host = urlsplit(link.url).hostname or ""
         if not host or (outlet := index.at_host(host, link.url, link.language)) is None:
             continue
-        if link.text in DECLARED_URLS:
+        if declared:
             found.append((f"{link.text}: {link.url}"[:200], outlet, ArtifactKind.CANONICAL_OUTLET_FOREIGN))
         elif is_attribution_link(link, outlet):
             found.append((f"{link.line} -> {link.url}"[:200], outlet, ArtifactKind.LINK_OUTLET_FOREIGN))
