@@ -11,9 +11,9 @@ from pipeline.clean.captions import MoveCaptions
 from pipeline.clean.end_matter import DropEndMatter
 from pipeline.clean.listing import DropListings
 from pipeline.clean.normalise import NormaliseText
-from pipeline.config import Source
 from pipeline.clean.repetition import DropRepeatedParagraphs
 from pipeline.clean.teaser import DropTeaserCopy
+from pipeline.config import Source
 from pipeline.dedup import MarkDuplicates
 from pipeline.extract import ExtractOptions
 from pipeline.mt.profile import LearnSiteProfiles

@@ -12,12 +12,13 @@ from html import escape
 
 import pytest
 
-from pipeline.artifacts import FAMILY, ArtifactKind, Family
+from pipeline.artifacts import FAMILY, ArtifactKind, Family, Finding
 from pipeline.config import ConfigError, SourcesConfig
 from pipeline.document import Document, Link, Page
 from pipeline.eval.mt import PROVENANCE_PAGES, manifest_corpus, same_outlet, unseen_metrics
 from pipeline.language import detect_language
 from pipeline.mt.outlets import host_language, outlet_index
+from pipeline.mt.profile import SiteCounts
 from pipeline.mt.provenance import credits_human_translator, detect_provenance, is_attribution_link
 from pipeline.mt.source_line import detect_source_lines
 from pipeline.recipe import SourceSettings, default_steps
@@ -237,6 +238,31 @@ def test_wire_credits_everywhere_on_a_page_never_count() -> None:
                 for i in range(3)])
     for doc in docs:
         assert not doc.is_machine_translated and provenance_kinds(doc) == []
+
+
+def _with(*kinds: ArtifactKind, lines: tuple[str, ...] = ()) -> Document:
+    doc = _doc(paragraphs=[*STORY, *lines])
+    doc.findings = [Finding(kind, "x", 1.0) for kind in kinds]
+    return doc
+
+
+@pytest.mark.parametrize("pages, expected", [
+    ([_with(ArtifactKind.SOURCE_LINE_FOREIGN)] * 3 + [_with()], ArtifactKind.SITE_REPUBLISHER),
+    ([_with(ArtifactKind.SOURCE_LINE_FOREIGN)] * 2 + [_with()] * 2, None),  # two pages naming: not enough alone
+    ([_with(ArtifactKind.LINK_OUTLET_FOREIGN, ArtifactKind.LITERAL_IDIOM)] * 2 + [_with()] * 2,
+     ArtifactKind.SITE_REPUBLISHER),  # two naming, corroborated by two pages with other traces
+    ([_with(ArtifactKind.CREDIT_MANGLED)] * 2 + [_with()], ArtifactKind.SITE_REPUBLISHER),
+    ([_with(ArtifactKind.TEASER_TRUNCATED_DUP)] * 4, None),  # a native layout's pasted teaser, naming nothing
+    ([_with(ArtifactKind.SOURCE_LINE_FOREIGN)] + [_with()] * 4, ArtifactKind.SITE_NATIVE),
+    ([_with(ArtifactKind.SOURCE_LINE_FOREIGN)] * 2 + [_with()] * 3, None),
+    ([_with(ArtifactKind.SOURCE_LINE_FOREIGN, lines=("Translated from the Hebrew by Jessica Cohen.",))] * 4
+     + [_with()], ArtifactKind.SITE_NATIVE),  # credited human translations count as pages only
+])
+def test_site_profile_rules(pages: list[Document], expected: ArtifactKind | None) -> None:
+    counts = SiteCounts()
+    for doc in pages:
+        counts.add(doc)
+    assert counts.kind() is expected
 
 
 # ---------------------------------------------------------------- per-source settings

@@ -8,7 +8,7 @@ so far (every page before it and up to ``window`` after it; the run's order is f
 on shards or processes):
 
 - ``site_republisher`` (raises the score, alone past the threshold): at least half of the site's pages name a
-  foreign origin, three or more of them (two, when one page of the site shows another trace of translation); or half
+  foreign origin, three or more of them (two, when two pages of the site show other traces of translation); or half
   or more, and two or more, carry mangled credits; or half or more show layout traces (a truncated teaser pasted
   above the body, ...) and one names a foreign origin.
 - ``site_native`` (lowers the score of a page with evidence): five pages or more, at most a fifth of them naming a
@@ -32,7 +32,7 @@ from pipeline.steps import Step
 
 WINDOW = 1000
 MIN_PAGES_WITH_SIGNAL = 2
-MIN_PAGES_NAMING_ALONE = 3  # pages naming a foreign origin that make a republisher without another trace
+MIN_PAGES_NAMING_ALONE = 3  # pages naming a foreign origin that make a republisher without other traces
 REPUBLISHER_SHARE = 0.5
 MIN_NATIVE_PAGES = 5
 NATIVE_MAX_SHARE = 0.2
@@ -61,7 +61,8 @@ class SiteCounts:
         return count >= MIN_PAGES_WITH_SIGNAL and count >= REPUBLISHER_SHARE * self.pages
 
     def kind(self) -> ArtifactKind | None:
-        if (self._most(self.naming) and (self.traces or self.naming >= MIN_PAGES_NAMING_ALONE)) or \
+        corroborated = self.traces >= MIN_PAGES_WITH_SIGNAL or self.naming >= MIN_PAGES_NAMING_ALONE
+        if (self._most(self.naming) and corroborated) or \
                 self._most(self.mangled) or \
                 (self._most(self.layout) and self.naming):
             return ArtifactKind.SITE_REPUBLISHER

@@ -26,7 +26,7 @@ import re
 from collections.abc import Iterable
 from urllib.parse import urlsplit
 
-from pipeline.artifacts import ArtifactKind, Family, FAMILY, Finding
+from pipeline.artifacts import ArtifactKind, Finding
 from pipeline.document import Document, Link
 from pipeline.mt.outlets import OutletIndex, name_key, outlet_keys
 from pipeline.mt.resources import Outlet
@@ -37,8 +37,8 @@ TITLE_SEPARATORS = (" | ", " - ", " – ", " — ")
 
 # Removed lines that may carry an attribution or a byline (the others are links, calls to action, headlines).
 ATTRIBUTION_REMOVALS = frozenset({ArtifactKind.TEXT_CREDIT, ArtifactKind.BYLINE, ArtifactKind.SITE_BOILERPLATE})
-# A line at the top or end of the body this short may be a meta line or an attribution; longer is the story.
-MAX_ATTRIBUTION_WORDS = 20
+# A first line of the body this short may be a meta line; longer is the story.
+MAX_META_WORDS = 20
 MIN_LINK_SHARE = 0.5  # of a line's characters that a link's text covers for the line to be that link
 MIN_NAME_KEY = 4  # shorter names ("Kan", "AD", "fr") are common words or initials
 MAX_NAME_WORDS = 5  # a longer part of a byline is a sentence or a list of people, not an outlet's name
@@ -100,7 +100,8 @@ def byline_outlets(doc: Document, index: OutletIndex) -> list[tuple[str, Outlet]
     lines = [*doc.bylines, *(f.evidence for f in doc.findings if f.kind is ArtifactKind.BYLINE), *doc.authors]
     lines += [f"{separator.strip()} {tail}" for separator in TITLE_SEPARATORS
               if (tail := (doc.title or "").rpartition(separator)[2]) != (doc.title or "")][:1]
-    lines += [p for p in doc.paragraphs[:1] if _words(p) <= MAX_ATTRIBUTION_WORDS and GENERIC_SOURCE_LINE.fullmatch(p) is None]
+    lines += [p for p in doc.paragraphs[:1] if _words(p) <= MAX_META_WORDS and
+              GENERIC_SOURCE_LINE.fullmatch(p) is None]
     found = []
     for line in lines:
         for segment in _SEGMENTS.split(line):
@@ -160,12 +161,8 @@ def detect_provenance(doc: Document, index: OutletIndex, home: frozenset[str] = 
     return findings
 
 
-
-
 def finding_outlet(finding: Finding, index: OutletIndex) -> Outlet | None:
     """The outlet a finding of this module names (read back from its evidence), else None."""
-    if FAMILY[finding.kind] is not Family.PROVENANCE:
-        return None
     if finding.kind is ArtifactKind.BYLINE_OUTLET_FOREIGN:
         return next((o for segment in _SEGMENTS.split(finding.evidence)
                      if (o := _segment_outlet(segment, index)) is not None), None)
