@@ -19,6 +19,7 @@ from pipeline.eval.mt import PROVENANCE_PAGES, manifest_corpus, same_outlet, uns
 from pipeline.language import detect_language
 from pipeline.mt.outlets import host_language, outlet_index
 from pipeline.mt.profile import SiteCounts
+from pipeline.mt.steps import _detect
 from pipeline.mt.provenance import credits_human_translator, detect_provenance, is_attribution_link
 from pipeline.mt.source_line import detect_source_lines
 from pipeline.recipe import SourceSettings, default_steps
@@ -280,6 +281,16 @@ def test_source_languages_and_min_words_are_validated_and_reach_the_steps() -> N
     for bad in ({"languages": ["german"]}, {"min_words": 0}):
         with pytest.raises(ValueError):
             SourcesConfig.model_validate({"sources": [{"name": "s", "kind": "warc", "paths": ["x"], **bad}]})
+
+
+def test_a_paragraph_in_one_of_the_source_s_languages_is_no_mismatch() -> None:
+    french = ("Le conseil municipal a approuvé jeudi le projet de reconstruction du vieux pont du port, fermé aux "
+              "poids lourds depuis le printemps dernier.")
+    german = _doc(language="de", paragraphs=[*story(1, ["Der Stadtrat hat am Donnerstag den Neubau der alten "
+                                                        "Hafenbrücke beschlossen, die seit dem Frühjahr gesperrt ist."]),
+                                             french], paragraph_languages=["de", "fr"])
+    assert [f.kind for f in _detect(german)] == [ArtifactKind.PARAGRAPH_LANGUAGE_MISMATCH]
+    assert _detect(german, frozenset({"de", "fr"})) == []
 
 
 def test_a_brief_passes_a_lower_floor_only() -> None:

@@ -18,7 +18,7 @@ from pipeline.mt.idioms import detect_idioms
 from pipeline.mt.names import detect_name_variants
 from pipeline.mt.origin import infer_origin
 from pipeline.mt.outlets import outlet_index
-from pipeline.mt.paragraphs import detect_language_mismatch
+from pipeline.mt.paragraphs import detect_language_mismatch, mismatch_language
 from pipeline.mt.provenance import detect_provenance
 from pipeline.mt.resources import weights
 from pipeline.mt.scoring import confidence, score, weigh
@@ -50,7 +50,7 @@ class StripAggregatorTemplate(DocumentStep):
 
 def _detect(doc: Document, home: frozenset[str] = frozenset()) -> list[Finding]:
     """Every detector's findings on the (already cleaned) document, in a stable order; an outlet writing in one of
-    ``home`` (the source's languages) is not foreign."""
+    ``home`` (the source's languages) is not foreign, nor is a paragraph in one of them."""
     index = outlet_index()
     found: list[Finding] = []
     suffix = find_outlet_suffix(doc.title, index) if doc.title else None
@@ -63,7 +63,8 @@ def _detect(doc: Document, home: frozenset[str] = frozenset()) -> list[Finding]:
     found += detect_mangled_credits([*doc.captions, *doc.paragraphs], index, doc.language)
     found += detect_name_variants("\n\n".join([text, *doc.captions]))
     found += detect_script_mix(text)
-    found += detect_language_mismatch(doc.paragraphs, doc.paragraph_languages, doc.language)
+    found += [finding for finding in detect_language_mismatch(doc.paragraphs, doc.paragraph_languages, doc.language)
+              if mismatch_language(finding.evidence) not in home]  # a source's own languages mix in its articles
     found += detect_idioms(text, doc.language)
     return found
 
