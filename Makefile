@@ -14,7 +14,7 @@ export AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION := True
 export NEWS_CORPUS_SOURCES ?= $(CURDIR)/sources.yaml
 export NEWS_CORPUS_DATA ?= $(CURDIR)/$(DATA)
 
-.PHONY: setup run test airflow airflow-db airflow-pools sample bench eval clean cluster cluster-test cluster-stop
+.PHONY: setup run test airflow airflow-db airflow-pools sample bench eval clean cluster cluster-test cluster-stop browser
 
 $(BIN)/.installed: requirements.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -43,6 +43,11 @@ run: setup airflow-pools
 	@echo "news_corpus for $(DAY): DAG run $$(grep -o 'DagRun Finished.*state=[a-z]*' $(AIRFLOW_HOME)/dags-test.log \
 		| tail -1 | sed 's/.*state=//') (log: $(AIRFLOW_HOME)/dags-test.log)"
 	@$(BIN)/python -m pipeline show --data $(NEWS_CORPUS_DATA)
+
+## browser: Debian's Chromium, which the report's rendering test uses (it skips without it); needs root
+browser:
+	@command -v chromium > /dev/null || { echo "installing chromium (apt)..."; apt-get update -qq \
+		&& DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium > /dev/null; }
 
 ## test: the whole test suite, offline
 test: setup

@@ -79,14 +79,13 @@ def news_corpus() -> None:
     def to_crawl(sources: list[str], pool: str, params: dict[str, Any] | None = None) -> list[str]:
         """The sources of this pool to crawl; none when re-extracting from the raw zone."""
         from pipeline.crawl.run import needs_crawl
+        from pipeline.pools import check_pools
 
         if (params or {}).get("from_raw"):
             return []
         config = sources_config()
         crawled = [config.get(name) for name in sources if needs_crawl(config.get(name))]
-        unknown = sorted({s.pool for s in crawled} - set(CRAWL_POOLS))
-        if unknown:
-            raise ValueError(f"pools {', '.join(unknown)} are not in {POOLS_FILE} (pools: {', '.join(CRAWL_POOLS)})")
+        check_pools(crawled, POOLS_FILE)
         return [s.name for s in crawled if s.pool == pool]
 
     @task(map_index_template="{{ task.op_kwargs['source_name'] }}")

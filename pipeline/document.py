@@ -120,6 +120,9 @@ class Document:
             "source_language": self.source_language,
             "source_language_confidence": self.source_language_confidence,
             "origin_outlet": self.origin_outlet,
+            # Set across sources once a day is written (pipeline.translations), never by a run.
+            "translation_of": None,
+            "translation_evidence": None,
         }
         return row
 

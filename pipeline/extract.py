@@ -142,11 +142,14 @@ def canonicalise_url(url: str) -> str:
 
 
 def _canonical_from_tree(tree: etree._Element, url: str) -> str:
+    """The page's rel=canonical or og:url when it is on the page's own site, else the page's URL. A canonical on
+    another site names where the text came from (a republisher, a translation), not this page: taken as the
+    identity, it gave the copy the original's article_id and partition, and one of the two was lost."""
     for xpath in ('//link[@rel="canonical"]/@href', '//meta[@property="og:url"]/@content'):
         values = [v.strip() for v in tree.xpath(xpath) if v and v.strip()]
         if values:
             candidate = urljoin(url, values[0])
-            if candidate.startswith(("http://", "https://")):
+            if candidate.startswith(("http://", "https://")) and registered_domain(candidate) == registered_domain(url):
                 return canonicalise_url(candidate)
     return canonicalise_url(url)
 
