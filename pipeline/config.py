@@ -53,6 +53,11 @@ class _SourceBase(BaseModel):
     enabled: bool = True
     include: tuple[str, ...] = Field(default=(), description="Regexes; a URL must match one (when any given).")
     exclude: tuple[str, ...] = Field(default=(), description="Regexes; a URL matching any is skipped.")
+    languages: tuple[Annotated[str, Field(pattern=r"^[a-z]{2}$")], ...] = Field(
+        default=(), description="ISO 639-1 languages the source publishes in: language detection prefers them, and "
+                                "an outlet writing in one of them is not foreign. Empty: any language.")
+    min_words: int | None = Field(default=None, ge=1, description="Shortest body kept, in words (default 40; "
+                                                                   "lower for a source of news briefs).")
     expect: Expectations = Field(default_factory=Expectations, description="The quality gate's checks.")
 
     @field_validator("include", "exclude")

@@ -37,7 +37,7 @@ from pipeline.dataset import Dataset, PartitionKey
 from pipeline.document import Document
 from pipeline.errors import PipelineError
 from pipeline.pools import check_pools
-from pipeline.recipe import default_steps, split_steps
+from pipeline.recipe import SourceSettings, default_steps, split_steps
 from pipeline.sources import open_reader
 from pipeline.spill import RunRows
 from pipeline.steps import Step, run_steps
@@ -151,7 +151,8 @@ def run_source(
     source = config.get(source_name)
     stats: Counter[str] = Counter()
     documents = _documents(source, config, storage, day, stats, Shard())
-    docs = run_steps(documents, steps if steps is not None else default_steps(), stats, processes or default_processes())
+    steps = steps if steps is not None else default_steps(settings=SourceSettings.of(source))
+    docs = run_steps(documents, steps, stats, processes or default_processes())
     return _commit(storage, source, day, docs, stats)
 
 
@@ -222,7 +223,7 @@ def extract_shard(config: SourcesConfig, source_name: str, day: dt.date, storage
     use_system_allocator_for_arrow()
     source = config.get(source_name)
     stats: Counter[str] = Counter()
-    head, _ = split_steps(default_steps())
+    head, _ = split_steps(default_steps(settings=SourceSettings.of(source)))
     documents = _documents(source, config, storage, day, stats, shard)
     rel = _shard_rel(source.name, day, shard)
     with tempfile.NamedTemporaryFile(dir=scratch_dir(), prefix="shard-", suffix=".msgpack.zst") as tmp:
@@ -252,7 +253,7 @@ def finish_source(config: SourcesConfig, source_name: str, day: dt.date, storage
         stats.update(storage.read_json(f"{rel}.counts.json"))
     merged = heapq.merge(*(_read_documents(storage, f"{rel}.msgpack.zst") for rel in rels),
                          key=lambda doc: doc.position)
-    _, tail = split_steps(default_steps())
+    _, tail = split_steps(default_steps(settings=SourceSettings.of(source)))
     docs = run_steps(merged, tail, stats, processes or default_processes())
     return _commit(storage, source, day, docs, stats)
 
