@@ -15,6 +15,7 @@ from pipeline.document import Document
 from pipeline.extract import registered_domain
 from pipeline.mt.credits import detect_mangled_credits
 from pipeline.mt.idioms import detect_idioms
+from pipeline.mt.linguistic import detect_linguistic_style, model
 from pipeline.mt.names import detect_name_variants
 from pipeline.mt.origin import infer_origin
 from pipeline.mt.outlets import outlet_index
@@ -62,6 +63,7 @@ def _detect(doc: Document) -> list[Finding]:
     found += detect_script_mix(text)
     found += detect_language_mismatch(doc.paragraphs, doc.paragraph_languages, doc.language)
     found += detect_idioms(text, doc.language)
+    found += detect_linguistic_style(text, doc.language)
     return found
 
 
@@ -85,6 +87,9 @@ class DetectTranslation(DocumentStep):
     """Detect artifacts, score them, and fill the MT columns (verdict, probability, confidence, origin)."""
 
     name = "mt_detect"
+
+    def warm_up(self) -> None:
+        model()  # the linguistic model's coefficients, shared by the forked workers
 
     def process(self, doc: Document) -> Document:
         table = weights()

@@ -1,0 +1,191 @@
+"""The linguistic model (``pipeline.mt.linguistic``) on the WMT documents: the data split it was trained on, and its
+document-level ROC AUC on what training never saw.
+
+The split (one definition, read by ``scripts/train_mt_model.py`` too), by document id so that every system's output
+of one source document falls on the same side:
+
+- held out entirely: the WMT22 pair ``HELDOUT_PAIRS`` and the systems ``HELDOUT_SYSTEMS`` (in every pair);
+- test documents: ``TEST_SHARE`` of the other documents (a stable hash of the id), English originals included;
+- left out: the near word-salad system (WMT22 ja-en AIST), the single sentences of en-liv, and the WMT24 speech
+  transcripts and literary excerpts (neither is what a news page holds);
+- WMT23 ru->en is never trained or tuned on: it is the final check.
+
+``python -m pipeline.eval mt_linguistic`` prints MT against original English and MT against human translation on the
+held-out pair, the held-out systems and WMT23, the typography-only model's AUC, and how many native English texts
+(the test originals, the fundus English pages' bodies) the model flags on its own.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+MT, HUMAN, ORIGINAL = "machine_translation", "human_translation", "original"
+HELDOUT_PAIRS = frozenset({"de-en"})
+HELDOUT_SYSTEMS = frozenset({"Lan-Bridge", "Online-G"})
+EXCLUDED_SYSTEMS = frozenset({"AIST"})  # WMT22 ja-en: near word salad, not a realistic translation
+EXCLUDED_DOMAINS = frozenset({"speech", "literary"})
+TEST_SHARE = 0.25
+WMT22_X_EN = Path("mt") / "wmt22-x-en-docs.jsonl.gz"
+ENGLISH_ORIGINALS = (Path("mt") / "wmt22-en-x-originals.jsonl.gz", Path("mt") / "wmt24-en-x-originals.jsonl.gz")
+WMT23 = Path("mt") / "wmt23-ru-en-docs.jsonl"
+FUNDUS_TRUTH = Path("extraction") / "fundus-ground-truth.json"
+
+
+@dataclass(frozen=True)
+class Doc:
+    text: str
+    label: str  # MT, HUMAN or ORIGINAL (an English original)
+    pair: str
+    system: str | None
+    doc_id: str
+    domain: str
+
+    @property
+    def key(self) -> tuple[str, str, str, str]:
+        return (self.pair, self.doc_id, self.label, self.system or "")
+
+
+def stable_fraction(name: str) -> float:
+    """A number in [0, 1) fixed by ``name`` alone (CRC-32: the same on every machine and every run)."""
+    return zlib.crc32(name.encode("utf-8")) / 2 ** 32
+
+
+def _lines(path: Path) -> Iterator[dict]:
+    opener = gzip.open if path.suffix == ".gz" else open
+    with opener(path, "rt", encoding="utf-8") as handle:
+        for line in handle:
+            if line.strip():
+                yield json.loads(line)
+
+
+def _doc(record: dict, pair: str) -> Doc:
+    return Doc(record["text"], record["label"], pair, record.get("system"), record["doc_id"],
+               record.get("domain") or "unknown")
+
+
+def wmt22_documents(devdata: Path) -> list[Doc]:
+    """English WMT22/24 documents: x->en machine and human translations, and English originals, in a stable order."""
+    docs = [_doc(r, r["pair"]) for r in _lines(devdata / WMT22_X_EN) if r["label"] in (MT, HUMAN)]
+    for path in ENGLISH_ORIGINALS:
+        edition = path.name.split("-")[0]
+        for record in _lines(devdata / path):
+            if record["pair"] != "en-liv":  # en-liv: single sentences of mixed origin
+                docs.append(_doc(record, f"{edition}:en"))
+    return sorted((d for d in docs if d.system not in EXCLUDED_SYSTEMS and d.domain not in EXCLUDED_DOMAINS),
+                  key=lambda d: d.key)
+
+
+def wmt23_documents(devdata: Path) -> list[Doc]:
+    return [_doc(r, "wmt23:ru-en") for r in _lines(devdata / WMT23) if r["label"] in (MT, HUMAN)]
+
+
+def split(doc: Doc) -> str:
+    """``heldout_pair``, ``heldout_system``, ``test`` or ``train`` (see the module's docstring)."""
+    if doc.pair in HELDOUT_PAIRS:
+        return "heldout_pair"
+    test = stable_fraction(f"{doc.pair}:{doc.doc_id}") < TEST_SHARE
+    if doc.system in HELDOUT_SYSTEMS:
+        return "heldout_system" if test else "unused"
+    return "test" if test else "train"
+
+
+def fundus_english(devdata: Path) -> list[str]:
+    """The article bodies of the fundus pages in English (fundus's own expected text, so no extractor in between)."""
+    from pipeline.language import detect_language
+
+    truth = json.loads((devdata / FUNDUS_TRUTH).read_text(encoding="utf-8"))
+    bodies = [truth[key].get("articleBody") or "" for key in sorted(truth)]
+    return [body for body in bodies if body and detect_language(body)[0] == "en"]
+
+
+def roc_auc(positives: np.ndarray | list[float], negatives: np.ndarray | list[float]) -> float:
+    """P(a random positive scores above a random negative), ties one half (Mann-Whitney, by ranks)."""
+    pos, neg = np.asarray(positives, dtype=np.float64), np.asarray(negatives, dtype=np.float64)
+    if not len(pos) or not len(neg):
+        return float("nan")
+    values = np.concatenate([pos, neg])
+    order = np.argsort(values, kind="mergesort")
+    ranks = np.empty(len(values))
+    sorted_values = values[order]
+    start = 0
+    while start < len(values):  # average ranks over ties
+        end = start
+        while end + 1 < len(values) and sorted_values[end + 1] == sorted_values[start]:
+            end += 1
+        ranks[order[start:end + 1]] = (start + end) / 2 + 1
+        start = end + 1
+    return float((ranks[:len(pos)].sum() - len(pos) * (len(pos) + 1) / 2) / (len(pos) * len(neg)))
+
+
+@dataclass(frozen=True)
+class Separation:
+    name: str
+    mt_vs_original: float
+    mt_vs_human: float
+    machine: int
+    original: int
+    human: int
+
+
+def separations(score, groups: dict[str, list[Doc]], originals: list[float]) -> list[Separation]:
+    """AUC of ``score`` (text -> float or None) per group of MT and human documents, against ``originals``."""
+    out = []
+    for name, docs in groups.items():
+        scored = [(d.label, score(d.text)) for d in docs]
+        machine = [s for label, s in scored if label == MT and s is not None]
+        human = [s for label, s in scored if label == HUMAN and s is not None]
+        out.append(Separation(name, roc_auc(machine, originals), roc_auc(machine, human), len(machine),
+                              len(originals), len(human)))
+    return out
+
+
+def evaluation_groups(devdata: Path) -> tuple[dict[str, list[Doc]], list[Doc]]:
+    """The MT/human groups the report scores, and the test English originals (never trained on)."""
+    docs = wmt22_documents(devdata)
+    sides = {d.key: split(d) for d in docs}
+    originals = [d for d in docs if d.label == ORIGINAL and sides[d.key] == "test"]
+    test_docs = {(d.pair, d.doc_id) for d in docs if sides[d.key] == "heldout_system"}
+    groups = {
+        f"held-out pair {', '.join(sorted(HELDOUT_PAIRS))} (WMT22)": [d for d in docs if sides[d.key] == "heldout_pair"],
+        f"held-out systems {', '.join(sorted(HELDOUT_SYSTEMS))} (WMT22, test documents)":
+            [d for d in docs if (d.label == HUMAN and (d.pair, d.doc_id) in test_docs) or sides[d.key] == "heldout_system"],
+        "test documents, trained systems (WMT22)": [d for d in docs if sides[d.key] == "test" and d.label != ORIGINAL],
+    }
+    if (devdata / WMT23).is_file():
+        groups["WMT23 ru->en (never trained or tuned on)"] = wmt23_documents(devdata)
+    return groups, originals
+
+
+def report(devdata: Path | None) -> None:
+    from pipeline.mt.linguistic import model, typography_model
+
+    if devdata is None or not (devdata / WMT22_X_EN).is_file():
+        print(f"linguistic model: skipped ({WMT22_X_EN} not found in the development data)")
+        return
+    shipped, typography = model(), typography_model()
+    groups, originals = evaluation_groups(devdata)
+    fundus = fundus_english(devdata) if (devdata / FUNDUS_TRUTH).is_file() else []
+    print("linguistic model (pipeline/data/mt_linguistic.json), document-level ROC AUC; originals = "
+          f"{len(originals)} test English originals (WMT22/24)")
+    print(f"  {'':<58} {'MT vs orig':>10} {'MT vs human':>11} {'typo: orig':>10} {'typo: human':>11}  docs MT/orig/human")
+    for full, typo in zip(separations(shipped.logit, groups, [s for d in originals if (s := shipped.logit(d.text)) is not None]),
+                          separations(typography.logit, groups,
+                                      [s for d in originals if (s := typography.logit(d.text)) is not None])):
+        print(f"  {full.name:<58} {full.mt_vs_original:>10.3f} {full.mt_vs_human:>11.3f} {typo.mt_vs_original:>10.3f} "
+              f"{typo.mt_vs_human:>11.3f}  {full.machine}/{full.original}/{full.human}")
+    native = {"test English originals (WMT22/24)": [d.text for d in originals], "fundus English pages": fundus}
+    print(f"  flags on its own at log-odds >= {shipped.flag_logit:.3f} (native English must stay unflagged):")
+    for name, texts in native.items():
+        scores = [s for text in texts if (s := shipped.logit(text)) is not None]
+        flagged = sum(s >= shipped.flag_logit for s in scores)
+        print(f"    {name:<40} {flagged} of {len(scores)} flagged")
+    for name, docs in groups.items():
+        machine = [s for d in docs if d.label == MT and (s := shipped.logit(d.text)) is not None]
+        print(f"    recall on {name:<58} {np.mean(np.array(machine) >= shipped.flag_logit):.3f} of {len(machine)} MT")
