@@ -163,8 +163,18 @@ def evaluation_groups(devdata: Path) -> tuple[dict[str, list[Doc]], list[Doc]]:
     return groups, originals
 
 
+def sample_native_english() -> list[str]:
+    """The texts the pipeline extracts from the sample's native English pages (empty without the sample)."""
+    from pipeline.eval.mt import SAMPLE, sample_corpus
+
+    if not (SAMPLE / "manifest.json").is_file():
+        return []
+    return [item.doc.text for item in sample_corpus()
+            if not item.machine_translated and item.doc is not None and item.doc.language == "en"]
+
+
 def report(devdata: Path | None) -> None:
-    from pipeline.mt.linguistic import model, typography_model
+    from pipeline.mt.linguistic import MIN_WORDS, model, typography_model
 
     if devdata is None or not (devdata / WMT22_X_EN).is_file():
         print(f"linguistic model: skipped ({WMT22_X_EN} not found in the development data)")
@@ -172,20 +182,30 @@ def report(devdata: Path | None) -> None:
     shipped, typography = model(), typography_model()
     groups, originals = evaluation_groups(devdata)
     fundus = fundus_english(devdata) if (devdata / FUNDUS_TRUTH).is_file() else []
-    print("linguistic model (pipeline/data/mt_linguistic.json), document-level ROC AUC; originals = "
-          f"{len(originals)} test English originals (WMT22/24)")
+    print("linguistic model (pipeline/data/mt_linguistic.json), document-level ROC AUC against the test English "
+          f"originals (WMT22/24); texts under {MIN_WORDS} words are not scored")
     print(f"  {'':<58} {'MT vs orig':>10} {'MT vs human':>11} {'typo: orig':>10} {'typo: human':>11}  docs MT/orig/human")
     for full, typo in zip(separations(shipped.logit, groups, [s for d in originals if (s := shipped.logit(d.text)) is not None]),
                           separations(typography.logit, groups,
                                       [s for d in originals if (s := typography.logit(d.text)) is not None])):
         print(f"  {full.name:<58} {full.mt_vs_original:>10.3f} {full.mt_vs_human:>11.3f} {typo.mt_vs_original:>10.3f} "
               f"{typo.mt_vs_human:>11.3f}  {full.machine}/{full.original}/{full.human}")
-    native = {"test English originals (WMT22/24)": [d.text for d in originals], "fundus English pages": fundus}
-    print(f"  flags on its own at log-odds >= {shipped.flag_logit:.3f} (native English must stay unflagged):")
+    native = {"test English originals (WMT22/24)": [d.text for d in originals], "fundus English pages": fundus,
+              "sample native English pages (data/sample)": sample_native_english()}
+    print(f"  alone it decides at log-odds >= {shipped.flag_logit:.3f}; native English flagged:")
+    flagged_native = total_native = 0
     for name, texts in native.items():
         scores = [s for text in texts if (s := shipped.logit(text)) is not None]
         flagged = sum(s >= shipped.flag_logit for s in scores)
-        print(f"    {name:<40} {flagged} of {len(scores)} flagged")
+        flagged_native, total_native = flagged_native + flagged, total_native + len(scores)
+        print(f"    {name:<44} {flagged} of {len(scores)}")
+    false_rate = flagged_native / total_native if total_native else 0.0
+    print("  recall of MT, and precision against original English in a pool with as many originals as MT documents "
+          "(recall / (recall + the native flag rate)):")
     for name, docs in groups.items():
-        machine = [s for d in docs if d.label == MT and (s := shipped.logit(d.text)) is not None]
-        print(f"    recall on {name:<58} {np.mean(np.array(machine) >= shipped.flag_logit):.3f} of {len(machine)} MT")
+        machine = np.array([s for d in docs if d.label == MT and (s := shipped.logit(d.text)) is not None])
+        human = np.array([s for d in docs if d.label == HUMAN and (s := shipped.logit(d.text)) is not None])
+        recall = float(np.mean(machine >= shipped.flag_logit))
+        precision = recall / (recall + false_rate) if recall + false_rate else 1.0
+        print(f"    {name:<66} recall {recall:.3f}  precision {precision:.3f}  "
+              f"(human translations flagged {np.mean(human >= shipped.flag_logit):.3f})")
