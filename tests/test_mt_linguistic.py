@@ -14,6 +14,7 @@ import pytest
 from pipeline.artifacts import ArtifactKind, Finding
 from pipeline.errors import ConfigError
 from pipeline.eval import devdata_dir
+from pipeline.eval import mt_linguistic
 from pipeline.eval.mt_linguistic import WMT22_X_EN, roc_auc, stable_fraction
 from pipeline.mt import linguistic
 from pipeline.mt.resources import weights
@@ -91,6 +92,11 @@ def test_feature_extraction_is_stable() -> None:
 
 def test_roc_auc_counts_ties_half() -> None:
     assert roc_auc([3, 2], [1, 0]) == 1.0 and roc_auc([1], [1]) == 0.5 and roc_auc([0, 2], [1]) == 0.5
+
+
+def test_the_eval_section_skips_without_the_data(capsys) -> None:
+    mt_linguistic.report(None)
+    assert "linguistic model: skipped" in capsys.readouterr().out
 
 
 def test_a_broken_model_file_is_one_clear_line(tmp_path: Path) -> None:

@@ -87,7 +87,8 @@ def wmt23_documents(devdata: Path) -> list[Doc]:
 
 
 def split(doc: Doc) -> str:
-    """``heldout_pair``, ``heldout_system``, ``test`` or ``train`` (see the module's docstring)."""
+    """``heldout_pair``, ``heldout_system``, ``test`` or ``train`` (see the module's docstring); ``unused`` for the
+    held-out systems' output of training documents (neither trained nor tested on)."""
     if doc.pair in HELDOUT_PAIRS:
         return "heldout_pair"
     test = stable_fraction(f"{doc.pair}:{doc.doc_id}") < TEST_SHARE
@@ -124,26 +125,9 @@ def roc_auc(positives: np.ndarray | list[float], negatives: np.ndarray | list[fl
     return float((ranks[:len(pos)].sum() - len(pos) * (len(pos) + 1) / 2) / (len(pos) * len(neg)))
 
 
-@dataclass(frozen=True)
-class Separation:
-    name: str
-    mt_vs_original: float
-    mt_vs_human: float
-    machine: int
-    original: int
-    human: int
-
-
-def separations(score, groups: dict[str, list[Doc]], originals: list[float]) -> list[Separation]:
-    """AUC of ``score`` (text -> float or None) per group of MT and human documents, against ``originals``."""
-    out = []
-    for name, docs in groups.items():
-        scored = [(d.label, score(d.text)) for d in docs]
-        machine = [s for label, s in scored if label == MT and s is not None]
-        human = [s for label, s in scored if label == HUMAN and s is not None]
-        out.append(Separation(name, roc_auc(machine, originals), roc_auc(machine, human), len(machine),
-                              len(originals), len(human)))
-    return out
+def scores(score, texts: list[str]) -> np.ndarray:
+    """``score`` (text -> float or None) of each text it scores."""
+    return np.array([s for text in texts if (s := score(text)) is not None])
 
 
 def evaluation_groups(devdata: Path) -> tuple[dict[str, list[Doc]], list[Doc]]:
@@ -181,30 +165,32 @@ def report(devdata: Path | None) -> None:
         return
     shipped, typography = model(), typography_model()
     groups, originals = evaluation_groups(devdata)
-    fundus = fundus_english(devdata) if (devdata / FUNDUS_TRUTH).is_file() else []
-    print("linguistic model (pipeline/data/mt_linguistic.json), document-level ROC AUC against the test English "
-          f"originals (WMT22/24); texts under {MIN_WORDS} words are not scored")
-    print(f"  {'':<58} {'MT vs orig':>10} {'MT vs human':>11} {'typo: orig':>10} {'typo: human':>11}  docs MT/orig/human")
-    for full, typo in zip(separations(shipped.logit, groups, [s for d in originals if (s := shipped.logit(d.text)) is not None]),
-                          separations(typography.logit, groups,
-                                      [s for d in originals if (s := typography.logit(d.text)) is not None])):
-        print(f"  {full.name:<58} {full.mt_vs_original:>10.3f} {full.mt_vs_human:>11.3f} {typo.mt_vs_original:>10.3f} "
-              f"{typo.mt_vs_human:>11.3f}  {full.machine}/{full.original}/{full.human}")
-    native = {"test English originals (WMT22/24)": [d.text for d in originals], "fundus English pages": fundus,
+    native = {"test English originals (WMT22/24)": [d.text for d in originals],
+              "fundus English pages": fundus_english(devdata) if (devdata / FUNDUS_TRUTH).is_file() else [],
               "sample native English pages (data/sample)": sample_native_english()}
+    native_full = {name: scores(shipped.logit, texts) for name, texts in native.items()}
+    wmt_original, fundus = native_full["test English originals (WMT22/24)"], native_full["fundus English pages"]
+    typography_original = scores(typography.logit, native["test English originals (WMT22/24)"])
+    print(f"linguistic model (pipeline/data/mt_linguistic.json), document-level ROC AUC of MT against: the test English "
+          f"originals (WMT22/24, {len(wmt_original)}), the fundus English pages ({len(fundus)}), the human translations "
+          f"of the same documents; the typography-only model likewise. Texts under {MIN_WORDS} words are not scored.")
+    print(f"  {'':<66} {'vs orig':>8} {'vs fundus':>9} {'vs human':>8} {'typo: orig':>10} {'typo: human':>11}  MT/human")
+    full_machine = {}
+    for name, docs in groups.items():
+        machine, human = [d.text for d in docs if d.label == MT], [d.text for d in docs if d.label == HUMAN]
+        full_machine[name] = full = scores(shipped.logit, machine), scores(shipped.logit, human)
+        typo = scores(typography.logit, machine), scores(typography.logit, human)
+        print(f"  {name:<66} {roc_auc(full[0], wmt_original):>8.3f} {roc_auc(full[0], fundus):>9.3f} "
+              f"{roc_auc(*full):>8.3f} {roc_auc(typo[0], typography_original):>10.3f} {roc_auc(*typo):>11.3f}"
+              f"  {len(full[0])}/{len(full[1])}")
     print(f"  alone it decides at log-odds >= {shipped.flag_logit:.3f}; native English flagged:")
-    flagged_native = total_native = 0
-    for name, texts in native.items():
-        scores = [s for text in texts if (s := shipped.logit(text)) is not None]
-        flagged = sum(s >= shipped.flag_logit for s in scores)
-        flagged_native, total_native = flagged_native + flagged, total_native + len(scores)
-        print(f"    {name:<44} {flagged} of {len(scores)}")
-    false_rate = flagged_native / total_native if total_native else 0.0
+    for name, values in native_full.items():
+        print(f"    {name:<44} {int(np.sum(values >= shipped.flag_logit))} of {len(values)}")
+    every_native = np.concatenate(list(native_full.values()))
+    false_rate = float(np.mean(every_native >= shipped.flag_logit)) if len(every_native) else 0.0
     print("  recall of MT, and precision against original English in a pool with as many originals as MT documents "
           "(recall / (recall + the native flag rate)):")
-    for name, docs in groups.items():
-        machine = np.array([s for d in docs if d.label == MT and (s := shipped.logit(d.text)) is not None])
-        human = np.array([s for d in docs if d.label == HUMAN and (s := shipped.logit(d.text)) is not None])
+    for name, (machine, human) in full_machine.items():
         recall = float(np.mean(machine >= shipped.flag_logit))
         precision = recall / (recall + false_rate) if recall + false_rate else 1.0
         print(f"    {name:<66} recall {recall:.3f}  precision {precision:.3f}  "

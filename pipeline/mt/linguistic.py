@@ -35,7 +35,7 @@ from pipeline.artifacts import ArtifactKind, Finding
 from pipeline.errors import ConfigError
 
 MODEL_FILE = Path(__file__).resolve().parents[1] / "data" / "mt_linguistic.json"
-MAX_CHARS = 6000
+MAX_CHARS = 3000
 # Fewer words than this and the rates are noise (native texts of 90 words reach the log-odds of typical MT): no score.
 MIN_WORDS = 150
 # Below its flag threshold the model's finding weighs at most this share of its full weight (see ``strength``).
@@ -137,6 +137,7 @@ def parse(text: str) -> Parsed:
     return Parsed(flat, tokens, words, [s for s in sentences if s])
 
 
+@functools.lru_cache(maxsize=1 << 16)  # words repeat: most tokens of a text are looked up, not computed
 def _shape(token: str) -> str:
     lower = token.lower()
     if lower in _FUNCTION_SET:
@@ -171,10 +172,8 @@ def _function_words(parsed: Parsed) -> list[float]:
 
 def _vocabulary_rates(grams: Counter[str], vocabulary: dict[str, int], total: int) -> list[float]:
     rates = [0.0] * len(vocabulary)
-    for gram, count in grams.items():
-        index = vocabulary.get(gram)
-        if index is not None:
-            rates[index] = count / total
+    for gram in grams.keys() & vocabulary.keys():
+        rates[vocabulary[gram]] = grams[gram] / total
     return rates
 
 
