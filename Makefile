@@ -14,7 +14,11 @@ export AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION := True
 export NEWS_CORPUS_SOURCES ?= $(CURDIR)/sources.yaml
 export NEWS_CORPUS_DATA ?= $(CURDIR)/$(DATA)
 
+<<<<<<< HEAD
 .PHONY: setup run test airflow airflow-db airflow-pools sample bench eval clean cluster cluster-test cluster-stop browser
+=======
+.PHONY: setup run test airflow airflow-db airflow-pools sample bench eval train-mt clean cluster cluster-test cluster-stop
+>>>>>>> mtmodel
 
 $(BIN)/.installed: requirements.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -62,6 +66,10 @@ airflow: setup airflow-pools
 ## eval: quality on the development sets in ../shared/devdata (skips what is missing)
 eval: setup
 	$(BIN)/python -m pipeline.eval
+
+## train-mt: re-train the linguistic MT model (pipeline/data/mt_linguistic.json) on ../shared/devdata, with the ablation table
+train-mt: setup
+	nice $(BIN)/python scripts/train_mt_model.py --ablation
 
 ## bench: speed and memory benchmarks (figures go in the issue notes)
 bench: setup

@@ -19,6 +19,7 @@ class Family(StrEnum):
     PROVENANCE = "provenance"  # statements of where the text came from
     LAYOUT = "layout"  # how the page was assembled (teaser pasted twice, credits)
     LINGUISTIC = "linguistic"  # the language of the text itself
+    STYLE = "style"  # the linguistic model's score of the whole text's wording and typography (pipeline.mt.linguistic)
     NOISE = "noise"  # weak signals also common in native text
     REMOVAL = "removal"  # lines that are not the story, on any site; never evidence of translation
     SITE = "site"  # what the run's other pages of the same site show it does (a per-run profile)
@@ -35,6 +36,7 @@ class ArtifactKind(StrEnum):
     SCRIPT_MIX = "script_mix"
     PARAGRAPH_LANGUAGE_MISMATCH = "paragraph_language_mismatch"
     LITERAL_IDIOM = "literal_idiom"
+    LINGUISTIC_MODEL = "linguistic_model"  # evidence: the model's log-odds
     MOJIBAKE = "mojibake"
     REPETITION = "repetition"
     RELATED_LINK = "related_link"  # the text of a link to another story
@@ -60,6 +62,7 @@ FAMILY: dict[ArtifactKind, Family] = {
     ArtifactKind.SCRIPT_MIX: Family.LINGUISTIC,
     ArtifactKind.PARAGRAPH_LANGUAGE_MISMATCH: Family.LINGUISTIC,
     ArtifactKind.LITERAL_IDIOM: Family.LINGUISTIC,
+    ArtifactKind.LINGUISTIC_MODEL: Family.STYLE,
     ArtifactKind.MOJIBAKE: Family.NOISE,
     ArtifactKind.REPETITION: Family.NOISE,
     ArtifactKind.RELATED_LINK: Family.REMOVAL,

@@ -15,6 +15,7 @@ from pipeline.document import Document
 from pipeline.extract import registered_domain
 from pipeline.mt.credits import detect_mangled_credits
 from pipeline.mt.idioms import detect_idioms
+from pipeline.mt.linguistic import detect_linguistic_style, model
 from pipeline.mt.names import detect_name_variants
 from pipeline.mt.origin import infer_origin
 from pipeline.mt.outlets import outlet_index
@@ -66,6 +67,7 @@ def _detect(doc: Document, home: frozenset[str] = frozenset()) -> list[Finding]:
     found += [finding for finding in detect_language_mismatch(doc.paragraphs, doc.paragraph_languages, doc.language)
               if mismatch_language(finding.evidence) not in home]  # a source's own languages mix in its articles
     found += detect_idioms(text, doc.language)
+    found += detect_linguistic_style(text, doc.language)
     return found
 
 
@@ -92,6 +94,9 @@ class DetectTranslation(DocumentStep):
 
     def __init__(self, languages: frozenset[str] = frozenset()) -> None:
         self.languages = languages  # the source's languages: an outlet writing in one of them is not foreign
+
+    def warm_up(self) -> None:
+        model()  # the linguistic model's coefficients, shared by the forked workers
 
     def process(self, doc: Document) -> Document:
         doc.findings = _merge(doc.findings, _detect(doc, self.languages))
