@@ -3,6 +3,7 @@ them all, so that no step module imports it back)."""
 
 from __future__ import annotations
 
+from pipeline.budget import DEFAULT_LIMITS, PageLimits
 from pipeline.clean.boilerplate import DropSiteBoilerplate
 from pipeline.clean.byline import ExtractBylines
 from pipeline.clean.captions import MoveCaptions
@@ -17,9 +18,10 @@ from pipeline.mt.steps import DetectTranslation, StripAggregatorTemplate
 from pipeline.steps import DecodeHtml, DetectLanguage, DocumentStep, ExtractArticle, RequireArticleLength, Step
 
 
-def default_steps(options: ExtractOptions = ExtractOptions()) -> list[Step]:
-    """The per-article path, in order; a re-ordering changes what each rule sees, so keep the comments true."""
-    return [
+def default_steps(options: ExtractOptions = ExtractOptions(), limits: PageLimits = DEFAULT_LIMITS) -> list[Step]:
+    """The per-article path, in order, each per-document step under ``limits``; a re-ordering changes what each rule
+    sees, so keep the comments true."""
+    steps: list[Step] = [
         DecodeHtml(),
         ExtractArticle(options),
         NormaliseText(),  # mojibake, NFC, whitespace: every later rule matches clean text
@@ -36,6 +38,10 @@ def default_steps(options: ExtractOptions = ExtractOptions()) -> list[Step]:
         DetectTranslation(),  # needs paragraph languages and captions: findings, scoring, origin
         MarkDuplicates(),  # on the final text
     ]
+    for step in steps:
+        if isinstance(step, DocumentStep):
+            step.limits = limits
+    return steps
 
 
 def split_steps(steps: list[Step]) -> tuple[list[Step], list[Step]]:
