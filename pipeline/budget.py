@@ -51,6 +51,8 @@ class PageLimits:
 
 
 DEFAULT_LIMITS = PageLimits()
+# The findings that record a cut these limits made; each is counted in the run's stats too, under its kind.
+CUT_KINDS = frozenset({ArtifactKind.PAGE_CUT, ArtifactKind.TEXT_CUT})
 
 # Elements whose content is never article text. JSON-LD scripts stay: metadata and a fallback body come from them.
 _NON_TEXT_OPEN = re.compile(rb"<(script|style|svg|template|noscript)\b[^>]*>|<!--", re.IGNORECASE)
@@ -83,15 +85,19 @@ def strip_non_text(html: bytes) -> bytes:
 
 def limit_html(html: bytes, max_bytes: int) -> tuple[bytes, Finding | None]:
     """``html`` within ``max_bytes``: as it is when it fits; else without what never holds text, and if that is
-    still too long, cut at the last tag start before the limit (so no character or tag is cut in two), with a
-    finding that records the cut."""
+    still too long, cut at the last tag start before the limit (so no tag or character is cut in two; without one,
+    at a UTF-8 character's start), with a finding that records the cut."""
     if len(html) <= max_bytes:
         return html, None
     stripped = strip_non_text(html)
     if len(stripped) <= max_bytes:
         return stripped, None
     end = stripped.rfind(b"<", 0, max_bytes + 1)
-    cut = stripped[:end if end > 0 else max_bytes]
+    if end <= 0:  # no tag starts there: cut at the limit, but not inside a UTF-8 character
+        end = max_bytes
+        while end > 0 and stripped[end] & 0xC0 == 0x80:
+            end -= 1
+    cut = stripped[:end]
     return cut, Finding(ArtifactKind.PAGE_CUT, f"parsed the first {len(cut):,} bytes of {len(html):,} "
                                                f"({len(stripped):,} without scripts, styles and comments)")
 

@@ -18,8 +18,8 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 from typing import ClassVar
 
-from pipeline.artifacts import ArtifactKind
-from pipeline.budget import DEFAULT_LIMITS, PageLimits, PageTooSlow, cpu_budget, limit_html, limit_paragraphs
+from pipeline.budget import (CUT_KINDS, DEFAULT_LIMITS, PageLimits, PageTooSlow, cpu_budget, limit_html,
+                             limit_paragraphs)
 from pipeline.decode import decode_html
 from pipeline.document import Document
 from pipeline.extract import ExtractOptions, extract_article
@@ -58,10 +58,6 @@ class Step(ABC):
     def run(self, docs: Iterable[Document], stats: Counter[str]) -> Iterator[Document]: ...
 
 
-# Findings that record a cut the page limits made: counted in the run's stats too (``page_cut``, ``text_cut``).
-_CUT_KINDS = frozenset({ArtifactKind.PAGE_CUT, ArtifactKind.TEXT_CUT})
-
-
 class DocumentStep(Step):
     """A step that handles one document at a time (and so can run in worker processes)."""
 
@@ -91,7 +87,7 @@ class DocumentStep(Step):
                 stats[f"failed_{self.name}"] += 1
                 log.exception("step %s failed on %s", self.name, url)
             else:
-                stats.update(str(f.kind) for f in doc.findings[findings:] if f.kind in _CUT_KINDS)
+                stats.update(str(f.kind) for f in doc.findings[findings:] if f.kind in CUT_KINDS)
                 yield doc
 
 
