@@ -154,4 +154,5 @@ def cpu_budget(seconds: float) -> Iterator[None]:
     finally:
         _armed = False
         signal.setitimer(signal.ITIMER_PROF, 0)
-        signal.signal(signal.SIGPROF, previous)
+        if previous not in (signal.SIG_DFL, None):  # SIGPROF's default kills: a late one must find ours, unarmed
+            signal.signal(signal.SIGPROF, previous)

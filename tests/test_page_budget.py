@@ -66,7 +66,7 @@ def test_text_over_the_limit_keeps_its_first_paragraphs() -> None:
     kept, finding = limit_paragraphs(["aaaa", "bbbb", "cc"], 9)
     assert kept == ["aaaa", "bbbb"]
     assert finding.kind is ArtifactKind.TEXT_CUT and finding.evidence == "kept 8 of 10 characters (2 of 3 paragraphs)"
-    assert limit_paragraphs(["one two three four"], 10)[0] == ["one two"]  # one paragraph alone too long: cut at a space
+    assert limit_paragraphs(["one two three four"], 10)[0] == ["one two"]  # one too long alone: cut at a space
 
 
 def _document(url: str, html: bytes) -> Document:

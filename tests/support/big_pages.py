@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import random
+from collections.abc import Iterable
 from pathlib import Path
 
 from warcio.statusandheaders import StatusAndHeaders
@@ -67,7 +68,7 @@ def big_page(size: int, seed: int = 0, title: str = "A very long page") -> bytes
     return "".join(parts).encode("utf-8")
 
 
-def write_warc(path: Path, pages: list[tuple[str, bytes]], date: str = "2024-01-01T12:00:00Z") -> None:
+def write_warc(path: Path, pages: Iterable[tuple[str, bytes]], date: str = "2024-01-01T12:00:00Z") -> None:
     """``pages`` (URL, HTML) as the response records of one uncompressed WARC file."""
     with path.open("wb") as handle:
         writer = WARCWriter(handle, gzip=False)
