@@ -25,10 +25,11 @@ from pipeline.budget import DEFAULT_LIMITS
 from pipeline.document import Document, Page
 from pipeline.recipe import default_steps
 from pipeline.steps import warm_up
-from tests.support.big_pages import big_page, write_warc as write_pages
+from tests.support.big_pages import huge_article, huge_data_page, write_warc as write_pages
 
 MB = 10**6
-SIZES = {"7 MB": 7 * MB, "50 MB": 50 * MB}
+# The pages of the fault tests: a 7 MB article (over the byte limit) and a 50 MB data page (over the tag limit).
+PAGES = {"7 MB": (huge_article, 7 * MB), "50 MB": (huge_data_page, 50 * MB)}
 TARGET_RATIO = 2.0
 
 
@@ -61,7 +62,8 @@ def main(quick: bool = False) -> None:
     pages = source_pages()
     size = 300 if quick else 1_000
     limits = DEFAULT_LIMITS
-    print(f"limits: input {limits.max_input_bytes:,} B, HTML {limits.max_html_bytes:,} B, text "
+    print(f"limits: input {limits.max_input_bytes:,} B, HTML {limits.max_html_bytes:,} B and "
+          f"{limits.max_html_tags:,} tags, text "
           f"{limits.max_text_chars:,} chars, {limits.max_step_seconds:g} s CPU per step; {size} normal pages "
           f"({len(pages)} distinct), 2 processes")
     with tempfile.TemporaryDirectory() as tmp:
@@ -69,8 +71,8 @@ def main(quick: bool = False) -> None:
         normal = work / "normal.warc"
         write_warc(normal, pages, size)
         big: dict[str, tuple[Path, bytes]] = {}
-        for label, bytes_ in SIZES.items():
-            html = big_page(bytes_, seed=bytes_)
+        for label, (make, bytes_) in PAGES.items():
+            html = make(bytes_, seed=bytes_)
             name = label.replace(" ", "")
             write_pages(work / f"big-{name}.warc", [(f"https://big.example/{name}", html)],
                         f"{DAY.isoformat()}T12:00:00Z")

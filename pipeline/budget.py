@@ -3,14 +3,14 @@ CPU time one step may spend on the page.
 
 The size limits come first and decide almost every case: they are deterministic (the same page gives the same
 output on any machine), and they bound what no signal can interrupt (lxml's parser is C code, and a Python signal
-handler runs only when it returns). Where the time goes on a huge page is roughly linear in its size (parse, then
-trafilatura's tree walks, our cleaning and language detection on its text), so bounding the HTML parsed bounds
-extraction, and bounding the text kept bounds every later step.
+handler runs only when it returns). Where the time goes on a huge page is roughly linear in its size (parse, our cleaning
+and language detection on its text), except trafilatura's, which grows faster than the number of elements; so
+bounding the HTML parsed (its bytes and its tags) bounds extraction, and bounding the text kept every later step.
 
 - A page over ``max_input_bytes`` is skipped (``skipped_too_large``); the CLI reads no more than that.
-- A page over ``max_html_bytes`` first loses what never holds article text (scripts other than JSON-LD, styles,
-  inline SVG, templates, noscript blocks, comments); if it is still over, it is cut at the last tag start before the
-  limit, and the cut is recorded (a ``page_cut`` finding and count).
+- A page over ``max_html_bytes`` or ``max_html_tags`` first loses what never holds article text (scripts other than
+  JSON-LD, styles, inline SVG, templates, noscript blocks, comments); if it is still over, it is cut at a tag start
+  within both limits, and the cut is recorded (a ``page_cut`` finding and count).
 - A body over ``max_text_chars`` keeps its first paragraphs up to the limit (``text_cut``).
 - The time budget is the backstop: a per-page step that spends more than ``max_step_seconds`` of CPU time on one
   page is stopped there and the page is skipped (``skipped_too_slow``). CPU time, not wall time, so that a machine
@@ -40,9 +40,12 @@ class PageLimits:
     # The WARC reader stops at 8 MiB a record and the crawler at 50 MiB decompressed; this is the CLI's cap, and
     # every source's, on what a step is ever handed.
     max_input_bytes: int = 64 * 2**20
-    # Parsing and extracting 2 MiB of text-dense HTML took about 2.5 s of CPU on the development machine; news
-    # pages are rarely over 1 MiB once their scripts and styles are out.
+    # Parsing and extracting 2 MiB of text-dense HTML took about 2.5 s of CPU on the development machine; the
+    # largest of the 258 development pages is 1.1 MB once its scripts and styles are out.
     max_html_bytes: int = 2 * 2**20
+    # trafilatura's cost grows faster than the number of elements (a page of 35,000 small spans: 5.7 s; of 70,000:
+    # 19.5 s), so the elements are limited too, counted as tag starts; the largest development page has 8,093.
+    max_html_tags: int = 25_000
     # About 30,000 English words: longer than long-form journalism, short enough that every later step stays cheap.
     max_text_chars: int = 200_000
     # Far above a normal page's cost on any step (tens of milliseconds), a margin over the cost of a page at the
@@ -83,23 +86,35 @@ def strip_non_text(html: bytes) -> bytes:
     return b"".join(kept)
 
 
-def limit_html(html: bytes, max_bytes: int) -> tuple[bytes, Finding | None]:
-    """``html`` within ``max_bytes``: as it is when it fits; else without what never holds text, and if that is
-    still too long, cut at the last tag start before the limit (so no tag or character is cut in two; without one,
-    at a UTF-8 character's start), with a finding that records the cut."""
-    if len(html) <= max_bytes:
+# A cut goes back at most this far to a tag's start: more would lose text to keep markup whole.
+TAG_WINDOW_BYTES = 64 * 1024
+
+
+def limit_html(html: bytes, max_bytes: int, max_tags: int) -> tuple[bytes, Finding | None]:
+    """``html`` within ``max_bytes`` and ``max_tags`` tag starts: as it is when it fits; else without what never
+    holds text, and if that is still over, cut before the first tag over the limit and at the last tag start before
+    the byte limit (so no tag or character is cut in two; without a tag start near it, at a UTF-8 character's
+    start), with a finding that records the cut."""
+    if len(html) <= max_bytes and html.count(b"<") <= max_tags:
         return html, None
     stripped = strip_non_text(html)
-    if len(stripped) <= max_bytes:
+    end = len(stripped)
+    if stripped.count(b"<") > max_tags:
+        end = -1
+        for _ in range(max_tags + 1):
+            end = stripped.find(b"<", end + 1)
+    if end > max_bytes:
+        end = stripped.rfind(b"<", max(0, max_bytes - TAG_WINDOW_BYTES), max_bytes + 1)
+        if end <= 0:  # no tag starts near the limit (a long text): cut at the limit, not inside a UTF-8 character
+            end = max_bytes
+            while end > 0 and stripped[end] & 0xC0 == 0x80:
+                end -= 1
+    if end == len(stripped):
         return stripped, None
-    end = stripped.rfind(b"<", 0, max_bytes + 1)
-    if end <= 0:  # no tag starts there: cut at the limit, but not inside a UTF-8 character
-        end = max_bytes
-        while end > 0 and stripped[end] & 0xC0 == 0x80:
-            end -= 1
     cut = stripped[:end]
-    return cut, Finding(ArtifactKind.PAGE_CUT, f"parsed the first {len(cut):,} bytes of {len(html):,} "
-                                               f"({len(stripped):,} without scripts, styles and comments)")
+    return cut, Finding(ArtifactKind.PAGE_CUT, f"parsed the first {len(cut):,} bytes ({cut.count(b'<'):,} tags) of "
+                                               f"{len(html):,} ({len(stripped):,} without scripts, styles and "
+                                               "comments)")
 
 
 def limit_paragraphs(paragraphs: list[str], max_chars: int) -> tuple[list[str], Finding | None]:

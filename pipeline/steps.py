@@ -105,7 +105,7 @@ class DecodeHtml(DocumentStep):
             raise Skip("not_html")
         if len(page.body) > self.limits.max_input_bytes:
             raise Skip("too_large")
-        body, cut = limit_html(page.body, self.limits.max_html_bytes)
+        body, cut = limit_html(page.body, self.limits.max_html_bytes, self.limits.max_html_tags)
         if not body.strip():
             raise Skip("empty")
         if cut is not None:

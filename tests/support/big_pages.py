@@ -26,7 +26,7 @@ def _paragraph(rng: random.Random) -> str:
     return "<p>" + " ".join(_sentence(rng, rng.randint(8, 20)) for _ in range(rng.randint(2, 5))) + "</p>"
 
 
-def _nested(rng: random.Random, depth: int = 120) -> str:
+def _nested(rng: random.Random, depth: int) -> str:
     return '<div class="block">' * depth + _paragraph(rng) + "</div>" * depth
 
 
@@ -40,9 +40,11 @@ def _state_script(rng: random.Random, items: int = 400) -> str:
     return f'<script id="__APP_STATE__">window.__STATE__={{"items":[{entries}]}};</script>'
 
 
-def big_page(size: int, seed: int = 0, title: str = "A very long page") -> bytes:
-    """A UTF-8 news page of at least ``size`` bytes: a quarter inline state scripts, a quarter a data table, and
-    the rest the article's paragraphs, every tenth of them inside 120 nested blocks."""
+def big_page(size: int, seed: int = 0, title: str = "A very long page", script_share: float = 0.25,
+             table_share: float = 0.25, nested_every: int = 10, depth: int = 120) -> bytes:
+    """A UTF-8 news page of at least ``size`` bytes: ``script_share`` of it inline state scripts, ``table_share`` a
+    data table, and the rest the article's paragraphs, every ``nested_every``-th of them inside ``depth`` nested
+    blocks."""
     rng = random.Random(seed)
     head = (f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{title} | Example News</title>'
             '<meta property="article:published_time" content="2024-01-01T09:30:00Z">'
@@ -53,19 +55,29 @@ def big_page(size: int, seed: int = 0, title: str = "A very long page") -> bytes
     scripts = table = 0
     index = 0
     while total < size:
-        if scripts < total // 4:
+        if scripts < total * script_share:
             chunk = _state_script(rng)
             scripts += len(chunk)
-        elif table < total // 4:
+        elif table < total * table_share:
             chunk = "<table>" + _table_rows(rng) + "</table>"
             table += len(chunk)
         else:
             index += 1
-            chunk = _nested(rng) if index % 10 == 0 else _paragraph(rng)
+            chunk = _nested(rng, depth) if index % nested_every == 0 else _paragraph(rng)
         parts.append(chunk)
         total += len(chunk)
     parts.append("</article><footer><p>Copyright Example News</p></footer></body></html>")
     return "".join(parts).encode("utf-8")
+
+
+# The two huge pages of the fault tests and the benchmark: a long article whose framework state makes it big (over
+# the byte limit once its scripts are out), and a data page of a giant table and deep nesting (over the tag limit).
+def huge_article(size: int, seed: int = 0) -> bytes:
+    return big_page(size, seed, script_share=0.5, table_share=0.0, nested_every=50, depth=20)
+
+
+def huge_data_page(size: int, seed: int = 0) -> bytes:
+    return big_page(size, seed, script_share=0.1, table_share=0.5, nested_every=10, depth=120)
 
 
 def write_warc(path: Path, pages: Iterable[tuple[str, bytes]], date: str = "2024-01-01T12:00:00Z") -> None:
