@@ -7,7 +7,7 @@ import importlib
 import sys
 
 # Each name is a module of this package with ``main(quick: bool) -> None``.
-BENCHMARKS: list[str] = ["extraction", "mt", "crawl", "scaleout"]
+BENCHMARKS: list[str] = ["extraction", "mt", "crawl", "scaleout", "big_pages"]
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import datetime as dt
 import gzip
-import io
 import multiprocessing
 import re
 import tempfile
@@ -27,14 +26,13 @@ from pathlib import Path
 
 import psutil
 import trafilatura
-from warcio.statusandheaders import StatusAndHeaders
-from warcio.warcwriter import WARCWriter
 
 from pipeline.config import SourcesConfig, WarcSource
 from pipeline.eval import devdata_dir
 from pipeline.runner import run_source
 from pipeline.recipe import default_steps
 from pipeline.steps import warm_up
+from tests.support.big_pages import write_warc as write_pages
 
 DAY = dt.date(2024, 1, 1)
 SAMPLE_PAGES = Path(__file__).resolve().parents[1] / "data" / "sample" / "pages"
@@ -60,16 +58,10 @@ def numbered_copy(html: bytes, copy: int) -> bytes:
 
 
 def write_warc(path: Path, pages: list[tuple[str, bytes]], size: int) -> None:
-    with path.open("wb") as handle:
-        writer = WARCWriter(handle, gzip=False)
-        for i in range(size):
-            url, html = pages[i % len(pages)]
-            copy = i // len(pages)
-            headers = StatusAndHeaders("200 OK", [("Content-Type", "text/html; charset=utf-8")], protocol="HTTP/1.1")
-            record = writer.create_warc_record(
-                f"{url}?copy={copy}", "response", payload=io.BytesIO(numbered_copy(html, copy)),
-                http_headers=headers, warc_headers_dict={"WARC-Date": f"{DAY.isoformat()}T12:00:00Z"})
-            writer.write_record(record)
+    """``size`` pages, the distinct ``pages`` repeated as numbered copies, in one uncompressed WARC."""
+    copies = ((f"{url}?copy={i // len(pages)}", numbered_copy(html, i // len(pages)))
+              for i in range(size) for url, html in [pages[i % len(pages)]])
+    write_pages(path, copies, f"{DAY.isoformat()}T12:00:00Z")
 
 
 def memory_bytes(pid: int) -> tuple[int, int]:
@@ -130,29 +122,30 @@ def bare_rate(pages: list[tuple[str, bytes]], size: int) -> float:
     return size / (time.perf_counter() - start)
 
 
-def _timed_run(warc: Path, processes: int, data_dir: Path, results: multiprocessing.Queue) -> None:
+def _timed_run(warcs: list[Path], processes: int, data_dir: Path, results: multiprocessing.Queue) -> None:
     """In a fresh process, as a scheduled run is: load the models, then time the run alone."""
     warm_up(default_steps())
-    config = SourcesConfig(sources=(WarcSource(name="bench", kind="warc", paths=(str(warc),)),))
+    config = SourcesConfig(sources=(WarcSource(name="bench", kind="warc", paths=tuple(map(str, warcs))),))
     start = time.perf_counter()
     result = run_source(config, "bench", DAY, data_dir, processes=processes)
     seconds = time.perf_counter() - start
-    results.put((result.counts.get("warc_responses", 0) / seconds, result.articles, result.error))
+    results.put((seconds, result.counts, result.articles, result.error))
 
 
-def pipeline_run(warc: Path, processes: int, work: Path) -> tuple[float, int, PeakMemory]:
-    """(pages/s, articles, the run's memory peaks): each run in its own process, so that no run inherits the memory
-    another one left behind."""
+def pipeline_run(warcs: list[Path], processes: int, work: Path) -> tuple[float, dict[str, int], int, PeakMemory]:
+    """(seconds, the run's counts, articles, its memory peaks) of a run over ``warcs``: each run in its own process,
+    so that no run inherits the memory another one left behind."""
     context = multiprocessing.get_context("spawn")
     results = context.Queue()
-    child = context.Process(target=_timed_run, args=(warc, processes, work / f"data-{processes}-{warc.stem}", results))
+    data_dir = work / f"data-{processes}-{'-'.join(warc.stem for warc in warcs)}"
+    child = context.Process(target=_timed_run, args=(warcs, processes, data_dir, results))
     child.start()
     with PeakMemory(child.pid) as memory:
-        speed, articles, error = results.get()
+        seconds, counts, articles, error = results.get()
         child.join()
     if error:
         raise RuntimeError(error)
-    return speed, articles, memory
+    return seconds, counts, articles, memory
 
 
 def main(quick: bool = False) -> None:
@@ -172,7 +165,8 @@ def main(quick: bool = False) -> None:
             warc = work / f"pages-{size}.warc"
             write_warc(warc, pages, size)
             for processes in (1, 2) if size == sizes[0] else (2,):
-                speed, articles, memory = pipeline_run(warc, processes, work)
+                seconds, counts, articles, memory = pipeline_run([warc], processes, work)
+                speed = counts.get("warc_responses", 0) / seconds
                 print(f"pipeline, {size:>6} pages, {processes} process{'es' if processes > 1 else ''}: "
                       f"{speed:.1f} pages/s ({speed / processes / rate:.2f} of bare per core), "
                       f"{articles} articles, peak memory {memory.peak / 2**20:.0f} MiB"

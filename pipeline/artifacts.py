@@ -4,7 +4,8 @@ A finding says what fired (``kind``), on what (``evidence``: the line or span), 
 "machine-translated" (``weight``, from the weights data file; 0 for pure cleaning evidence). Kinds are grouped in
 families: scoring caps each family, so one site template cannot count several times. Every line a rule removes from
 the body is a finding, so an analyst can see why it is gone; the removals that say nothing about translation (links
-to other stories, calls to action) are in the ``REMOVAL`` family, which never counts.
+to other stories, calls to action, the cuts of a page over the size limits) are in the ``REMOVAL`` family, which
+never counts.
 """
 
 from __future__ import annotations
@@ -49,6 +50,8 @@ class ArtifactKind(StrEnum):
     CANONICAL_OUTLET_FOREIGN = "canonical_outlet_foreign"  # rel=canonical / og:url on a foreign outlet's domain
     SITE_REPUBLISHER = "site_republisher"  # most of the site's pages in the run name a foreign origin
     SITE_NATIVE = "site_native"  # the site's other pages in the run show no sign of republishing (lowers)
+    PAGE_CUT = "page_cut"  # the page's HTML was over the size limit and only its start was parsed (pipeline/budget.py)
+    TEXT_CUT = "text_cut"  # the body was over the length limit and only its first paragraphs were kept
 
 
 FAMILY: dict[ArtifactKind, Family] = {
@@ -75,6 +78,8 @@ FAMILY: dict[ArtifactKind, Family] = {
     ArtifactKind.CANONICAL_OUTLET_FOREIGN: Family.PROVENANCE,
     ArtifactKind.SITE_REPUBLISHER: Family.SITE,
     ArtifactKind.SITE_NATIVE: Family.SITE,
+    ArtifactKind.PAGE_CUT: Family.REMOVAL,
+    ArtifactKind.TEXT_CUT: Family.REMOVAL,
 }
 # Families whose findings only explain a removal: the weights file must give their kinds weight 0 and them cap 0.
 UNWEIGHED_FAMILIES = frozenset({Family.REMOVAL})

@@ -12,6 +12,7 @@ import sys
 from collections import Counter
 from pathlib import Path
 
+from pipeline.budget import CUT_KINDS, DEFAULT_LIMITS
 from pipeline.config import DEFAULT_SOURCES_FILE, SourcesConfig, load_sources
 from pipeline.dataset import Dataset
 from pipeline.document import Document, Page
@@ -76,20 +77,31 @@ def cmd_verify(args: argparse.Namespace) -> int:
     return 1 if problems else 0
 
 
+# What the skips of the page limits mean, for the one-line error.
+_LIMIT_SKIPS = {
+    "skipped_too_large": f"over {DEFAULT_LIMITS.max_input_bytes:,} bytes",
+    "skipped_too_slow": f"a step spent over {DEFAULT_LIMITS.max_step_seconds:g} s of CPU on it",
+}
+
+
 def cmd_extract(args: argparse.Namespace) -> int:
     path = Path(args.page)
     try:
-        body = path.read_bytes()
+        with path.open("rb") as handle:  # one byte over the limit is enough for the decode step to refuse it
+            body = handle.read(DEFAULT_LIMITS.max_input_bytes + 1)
     except OSError as exc:
         raise PipelineError(f"{path}: cannot read: {exc.strerror}") from None
     url = args.url or path.resolve().as_uri()
     now = dt.datetime.fromtimestamp(path.stat().st_mtime, dt.timezone.utc)
     page = Page(url=url, body=body, fetched_at=now, source_name="cli", headers=(("Content-Type", "text/html"),))
     stats: Counter[str] = Counter()
-    docs = list(run_steps([Document(page=page, crawl_day=now.date())], default_steps(), stats))
+    docs = list(run_steps([Document(page=page, crawl_day=now.date())], default_steps(limits=DEFAULT_LIMITS), stats))
     if not docs:
-        reasons = ", ".join(sorted(stats)) or "no article found"
-        raise PipelineError(f"{path}: no article extracted ({reasons})")
+        reasons = ", ".join(f"{r}: {_LIMIT_SKIPS[r]}" if r in _LIMIT_SKIPS else r for r in sorted(stats))
+        raise PipelineError(f"{path}: no article extracted ({reasons or 'no article found'})")
+    for finding in docs[0].findings:
+        if finding.kind in CUT_KINDS:
+            print(f"{path}: {finding.kind}: {finding.evidence}", file=sys.stderr)
     row = docs[0].to_row()
     print(json.dumps(row, default=str, ensure_ascii=False, indent=2))
     return 0

@@ -29,6 +29,11 @@ from pipeline.steps import DocumentStep, Step, warm_up
 
 # Documents in flight per segment, per process: enough to keep workers busy, few enough for memory.
 IN_FLIGHT_PER_PROCESS = 16
+# While the oldest document in flight is slow (up to its steps' CPU budget), a free worker is given the next ones, up
+# to this many windows in flight: one slow page does not leave the other workers idle.
+SLOW_HEAD_WINDOWS = 16
+# How often the slow oldest document is checked on meanwhile.
+SLOW_HEAD_POLL_SECONDS = 0.05
 
 _worker_steps: list[Step] = []
 
@@ -83,14 +88,21 @@ def segments(steps: list[Step]) -> list[tuple[int, int]]:
 
 
 def _pooled(pool, first: int, last: int, docs: Iterable[Document], stats: Counter[str],
-            window: int) -> Iterator[Document]:
-    """Documents through one segment, at most ``window`` in flight: no barrier between batches, so workers stay
-    busy while the next segment (sharing the pool) or this process consumes results."""
+            processes: int) -> Iterator[Document]:
+    """Documents through one segment, a window of them in flight: no barrier between batches, so workers stay
+    busy while the next segment (sharing the pool) or this process consumes results; and while the oldest is slow,
+    more, whenever a worker is free (results are still yielded in input order)."""
+    window = IN_FLIGHT_PER_PROCESS * processes
     pending: deque[AsyncResult] = deque()
     for doc in docs:
         pending.append(pool.apply_async(_run_segment, ((first, last, doc),)))
-        if len(pending) >= window:
-            yield from _finished(pending.popleft(), stats)
+        while len(pending) >= window:
+            if pending[0].ready() or len(pending) >= window * SLOW_HEAD_WINDOWS:
+                yield from _finished(pending.popleft(), stats)
+            elif sum(not result.ready() for result in pending) < processes:
+                break  # the oldest is slow and a worker is free: hand it the next document
+            else:
+                pending[0].wait(SLOW_HEAD_POLL_SECONDS)
     while pending:
         yield from _finished(pending.popleft(), stats)
 
@@ -125,7 +137,7 @@ def run_steps_in_pool(docs: Iterable[Document], steps: list[Step], stats: Counte
     try:
         for first, last in segments(steps):
             if isinstance(steps[first], DocumentStep):
-                docs = _pooled(pool, first, last, docs, stats, IN_FLIGHT_PER_PROCESS * processes)
+                docs = _pooled(pool, first, last, docs, stats, processes)
             else:
                 docs = steps[first].run(docs, stats)
         yield from docs

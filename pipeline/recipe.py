@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from pipeline.budget import DEFAULT_LIMITS, PageLimits
 from pipeline.clean.boilerplate import DropSiteBoilerplate
 from pipeline.clean.byline import ExtractBylines
 from pipeline.clean.captions import MoveCaptions
@@ -34,10 +35,12 @@ class SourceSettings:
         return cls(source.languages, source.min_words or MIN_ARTICLE_WORDS)
 
 
-def default_steps(options: ExtractOptions = ExtractOptions(), settings: SourceSettings = SourceSettings()) -> list[Step]:
-    """The per-article path, in order; a re-ordering changes what each rule sees, so keep the comments true."""
+def default_steps(options: ExtractOptions = ExtractOptions(), settings: SourceSettings = SourceSettings(),
+                  limits: PageLimits = DEFAULT_LIMITS) -> list[Step]:
+    """The per-article path, in order, each per-document step under ``limits``; a re-ordering changes what each rule
+    sees, so keep the comments true."""
     languages = frozenset(settings.languages)
-    return [
+    steps: list[Step] = [
         DecodeHtml(),
         ExtractArticle(options),
         NormaliseText(),  # mojibake, NFC, whitespace: every later rule matches clean text
@@ -55,6 +58,10 @@ def default_steps(options: ExtractOptions = ExtractOptions(), settings: SourceSe
         LearnSiteProfiles(),  # what each site's pages of the run show; raises or lowers each page's score
         MarkDuplicates(),  # on the final text
     ]
+    for step in steps:
+        if isinstance(step, DocumentStep):
+            step.limits = limits
+    return steps
 
 
 def split_steps(steps: list[Step]) -> tuple[list[Step], list[Step]]:

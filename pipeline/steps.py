@@ -3,7 +3,9 @@
 
 A step's :meth:`Step.run` takes and yields documents. Per-document steps subclass :class:`DocumentStep` and
 implement :meth:`DocumentStep.process`, returning the document or ``None`` with a counted reason to drop it; an
-exception in one document is counted and logged, and the run goes on.
+exception in one document is counted and logged, and the run goes on. Each call of a per-document step has the CPU
+budget of its :class:`~pipeline.budget.PageLimits` (``skipped_too_slow`` past it), and the cuts the size limits make
+are counted as they are recorded.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 from typing import ClassVar
 
+from pipeline.budget import (CUT_KINDS, DEFAULT_LIMITS, PageLimits, PageTooSlow, cpu_budget, limit_html,
+                             limit_paragraphs)
 from pipeline.decode import decode_html
 from pipeline.document import Document
 from pipeline.extract import ExtractOptions, extract_article
@@ -57,6 +61,9 @@ class Step(ABC):
 class DocumentStep(Step):
     """A step that handles one document at a time (and so can run in worker processes)."""
 
+    # The limits on one page's work; :func:`pipeline.recipe.default_steps` gives every step of its list the same.
+    limits: PageLimits = DEFAULT_LIMITS
+
     def warm_up(self) -> None:
         """Load what the step needs once, before worker processes are forked (they share it copy-on-write)."""
 
@@ -65,18 +72,27 @@ class DocumentStep(Step):
 
     def run(self, docs: Iterable[Document], stats: Counter[str]) -> Iterator[Document]:
         for doc in docs:
+            url, findings = doc.page.url, len(doc.findings)
             try:
-                yield self.process(doc)
+                with cpu_budget(self.limits.max_step_seconds):
+                    doc = self.process(doc)
             except Skip as skip:
                 stats[f"skipped_{skip.reason}"] += 1
-                log.info("skip %s: %s", doc.page.url, skip.reason)
+                log.info("skip %s: %s", url, skip.reason)
+            except PageTooSlow:
+                stats["skipped_too_slow"] += 1
+                log.warning("skip %s: step %s spent over %s s of CPU on it", url, self.name,
+                            self.limits.max_step_seconds)
             except Exception:  # one bad page must not sink the run: count it, log it, go on
                 stats[f"failed_{self.name}"] += 1
-                log.exception("step %s failed on %s", self.name, doc.page.url)
+                log.exception("step %s failed on %s", self.name, url)
+            else:
+                stats.update(str(f.kind) for f in doc.findings[findings:] if f.kind in CUT_KINDS)
+                yield doc
 
 
 class DecodeHtml(DocumentStep):
-    """Keep successful HTML responses and decode them to text."""
+    """Keep successful HTML responses within the size limits and decode them to text."""
 
     name = "decode"
 
@@ -87,9 +103,14 @@ class DecodeHtml(DocumentStep):
         content_type = page.header("Content-Type")
         if content_type and content_type.split(";")[0].strip().lower() not in _HTML_TYPES:
             raise Skip("not_html")
-        if not page.body.strip():
+        if len(page.body) > self.limits.max_input_bytes:
+            raise Skip("too_large")
+        body, cut = limit_html(page.body, self.limits.max_html_bytes, self.limits.max_html_tags)
+        if not body.strip():
             raise Skip("empty")
-        doc.html, doc.encoding = decode_html(page.body, content_type)
+        if cut is not None:
+            doc.findings.append(cut)
+        doc.html, doc.encoding = decode_html(body, content_type)
         return doc
 
 
@@ -112,11 +133,13 @@ class ExtractArticle(DocumentStep):
         doc.description = extracted.description
         doc.authors = extracted.authors
         doc.published_at = extracted.published_at
-        doc.paragraphs = extracted.paragraphs
+        doc.paragraphs, cut = limit_paragraphs(extracted.paragraphs, self.limits.max_text_chars)
         doc.html_lang = extracted.html_lang
         doc.links = extracted.links
         doc.bylines = extracted.bylines
         doc.findings.extend(extracted.findings)
+        if cut is not None:
+            doc.findings.append(cut)
         # The body is parsed: dropping the bytes keeps memory flat and makes the document cheap to pass on.
         doc.page = dataclasses.replace(doc.page, body=b"")
         return doc
