@@ -14,11 +14,8 @@ export AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION := True
 export NEWS_CORPUS_SOURCES ?= $(CURDIR)/sources.yaml
 export NEWS_CORPUS_DATA ?= $(CURDIR)/$(DATA)
 
-<<<<<<< HEAD
-.PHONY: setup run test airflow airflow-db airflow-pools sample bench eval clean cluster cluster-test cluster-stop browser
-=======
-.PHONY: setup run test airflow airflow-db airflow-pools sample bench eval train-mt clean cluster cluster-test cluster-stop
->>>>>>> mtmodel
+.PHONY: setup run test airflow airflow-db airflow-pools sample bench eval train-mt clean cluster cluster-test cluster-stop \
+	browser
 
 $(BIN)/.installed: requirements.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)

@@ -35,10 +35,11 @@ REPORT_VERSION = 1
 HISTORY_RUNS = 7
 # A day's articles under half or over twice the median of the trailing runs are marked on the page (the gate judges).
 LOW_RATIO, HIGH_RATIO = 0.5, 2.0
-# Run counts that describe the flow of pages, not a skip; the crawl's own outcomes come from its summaries.
+# Run counts that describe the flow of pages, not a skip (the crawl's own outcomes come from its summaries).
 FLOW_COUNTS = frozenset({"warc_files", "raw_warc_files", "warc_responses", "extracted", "articles",
                          "articles_owned", "duplicates", "boilerplate_lines"})
-CRAWL_COUNT_PREFIX = "crawl_"
+# Run counts of pages or records lost, by reason; the others (cuts, site profiles, ...) note pages that were kept.
+SKIP_COUNT_PREFIXES = ("skipped_", "failed_", "warc_", "raw_", "duplicate_url")
 # Fixed bins (words), so that days and sources compare; the last is open-ended.
 WORD_COUNT_BINS = (0, 100, 200, 300, 500, 750, 1000, 1500, 2000, 3000, 5000)
 TOP_OUTLETS = 15
@@ -216,7 +217,7 @@ def build_report(day: dt.date | str, storage: Storage | str, config: SourcesConf
         articles = int(counts["articles"]) if "articles" in counts else None
         median = history["median"]
         skips = Counter({k: int(v) for k, v in counts.items()
-                         if k not in FLOW_COUNTS and not k.startswith(CRAWL_COUNT_PREFIX) and v})
+                         if k not in FLOW_COUNTS and k.startswith(SKIP_COUNT_PREFIXES) and v})
         sources.append({
             "source": name,
             "kind": kinds.get(name),
