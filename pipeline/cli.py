@@ -15,6 +15,7 @@ from pipeline.config import DEFAULT_SOURCES_FILE, load_sources
 from pipeline.dataset import Dataset
 from pipeline.document import Document, Page
 from pipeline.errors import PipelineError
+from pipeline.progress import show_bars
 from pipeline.runner import DEFAULT_DATA_DIR, SourceRun, days_between, run_day
 from pipeline.schema import schema_markdown
 from pipeline.recipe import default_steps
@@ -113,13 +114,13 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--refetch", action="store_true", help="fetch articles again that earlier runs fetched")
 
     run = add_command("run", help="process one day")
-    run.add_argument("--day", type=_day, required=True)
+    run.add_argument("--day", type=_day, required=True, metavar="YYYY-MM-DD", help="the day to process (UTC)")
     with_sources(run)
     run.set_defaults(func=cmd_run)
 
     backfill = add_command("backfill", help="process a range of days, inclusive")
-    backfill.add_argument("--start", type=_day, required=True)
-    backfill.add_argument("--end", type=_day, required=True)
+    backfill.add_argument("--start", type=_day, required=True, metavar="YYYY-MM-DD", help="first day (UTC)")
+    backfill.add_argument("--end", type=_day, required=True, metavar="YYYY-MM-DD", help="last day, included")
     with_sources(backfill)
     backfill.set_defaults(func=cmd_backfill)
 
@@ -129,7 +130,7 @@ def build_parser() -> argparse.ArgumentParser:
     extract.set_defaults(func=cmd_extract)
 
     show = add_command("show", help="summarise the dataset's partitions")
-    show.add_argument("--day", type=_day)
+    show.add_argument("--day", type=_day, metavar="YYYY-MM-DD", help="only this day")
     show.add_argument("--source", help="a site, e.g. thelimitedtimes.com")
     show.add_argument("--data", default=DEFAULT_DATA_DIR, help="data root: a folder or s3://bucket/prefix")
     show.set_defaults(func=cmd_show)
@@ -143,6 +144,9 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
+    # Progress of crawls and extractions: a bar on a terminal, else a line every NEWS_CORPUS_PROGRESS_SECONDS.
+    show_bars(sys.stderr.isatty())
+    logging.getLogger("pipeline.progress").setLevel(logging.INFO)
     try:
         return args.func(args)
     except (PipelineError, ValueError) as exc:

@@ -30,6 +30,7 @@ from pipeline.crawl.fetcher import Fetcher, FetchFailure, Response
 from pipeline.crawl.rawzone import ARTICLE_ROLE, RawZoneWriter
 from pipeline.crawl.robots import ALLOW_ALL, RobotsPolicy, policy_from, robots_url
 from pipeline.crawl.urls import crawl_key, host_key
+from pipeline.progress import Progress
 
 log = logging.getLogger(__name__)
 
@@ -144,10 +145,12 @@ class Crawler:
     def run(self) -> None:
         for request in self.plan.seeds():
             self.add(request)
+        progress = Progress(f"crawl {self.recorder.source_name} {self.recorder.day}", unit="requests")
         with ThreadPoolExecutor(self.settings.max_parallel_requests, thread_name_prefix="crawl") as pool:
             try:
                 while True:
                     now = time.monotonic()
+                    self._report(progress)
                     while self._delayed and self._delayed[0][0] <= now:
                         request = heapq.heappop(self._delayed)[2]
                         self._host(request.url).queue.appendleft(request)
@@ -165,7 +168,14 @@ class Crawler:
                     while not self._done.empty():
                         self._handle(*self._done.get_nowait())
             finally:
+                self._report(progress)
+                progress.close()
                 self.fetcher.close()
+
+    def _report(self, progress: Progress) -> None:
+        done = sum(self.recorder.outcomes.values())
+        waiting = self._in_flight + len(self._delayed) + sum(len(host.queue) for host in self._hosts.values())
+        progress.update(done=done, total=done + waiting, skipped=sum(self.recorder.skipped.values()))
 
     def _dispatch(self, pool: ThreadPoolExecutor, now: float) -> float | None:
         """Start every request that politeness allows now; return when the next one could start (None: nothing)."""
