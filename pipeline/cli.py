@@ -92,6 +92,15 @@ def cmd_show(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_pools(args: argparse.Namespace) -> int:
+    from pipeline.sizing import suggested_extract_pool
+
+    if not args.suggest:
+        raise PipelineError("pools: nothing to do (--suggest prints the extract pool sized for this machine)")
+    print(json.dumps(suggested_extract_pool(args.cores, args.memory_gib, args.processes), indent=2))
+    return 0
+
+
 def cmd_schema(args: argparse.Namespace) -> int:
     print(schema_markdown())
     return 0
@@ -134,6 +143,13 @@ def build_parser() -> argparse.ArgumentParser:
     show.add_argument("--source", help="a site, e.g. thelimitedtimes.com")
     show.add_argument("--data", default=DEFAULT_DATA_DIR, help="data root: a folder or s3://bucket/prefix")
     show.set_defaults(func=cmd_show)
+
+    pools = add_command("pools", help="Airflow pools: --suggest prints the extract pool sized for this machine")
+    pools.add_argument("--suggest", action="store_true", help="print the suggested extract pool")
+    pools.add_argument("--processes", type=int, default=1, help="worker processes per extraction task (default 1)")
+    pools.add_argument("--cores", type=int, help="cores (default: this machine's)")
+    pools.add_argument("--memory-gib", type=float, help="memory in GiB (default: this machine's)")
+    pools.set_defaults(func=cmd_pools)
 
     schema = add_command("schema", help="print the dataset schema as Markdown")
     schema.set_defaults(func=cmd_schema)
