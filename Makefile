@@ -20,8 +20,8 @@ export NEWS_CORPUS_DATA ?= $(CURDIR)/$(DATA)
 $(BIN)/.installed: requirements.txt pyproject.toml
 	@echo "Installing the pinned requirements into $(VENV)/ (first run only; see README, \"Two commands\")..."
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --disable-pip-version-check --progress-bar off -r requirements.txt \
-		| grep --line-buffered -E '^(Collecting|Installing|Successfully)' || test $${PIPESTATUS[0]} -eq 0
+	set -o pipefail; $(BIN)/pip install --disable-pip-version-check --progress-bar off -r requirements.txt \
+		| { grep --line-buffered -E '^(Collecting|Installing|Successfully)' || true; }
 	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
 	touch $@
 
