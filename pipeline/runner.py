@@ -91,9 +91,10 @@ class SourceRun:
 
 def _require_crawl(source: Source, storage: Storage, day: dt.date) -> None:
     """A crawled source with no crawl of the day in the raw zone was crawled elsewhere (another worker's disk,
-    another data root) or not at all: reading nothing would end green with 0 articles, so it is an error."""
+    another data root) or not at all: reading nothing would end green with 0 articles, so it is an error (its input
+    is missing: no retry brings it)."""
     if needs_crawl(source) and not raw_warc_files(storage, day, source.name):
-        raise RuntimeError(f"source {source.name}: no crawl of {day} in {storage.url(raw_dir(day, source.name))} "
+        raise InputError(f"source {source.name}: no crawl of {day} in {storage.url(raw_dir(day, source.name))} "
                            "(crawl it first; every worker must use the same data root)")
 
 
@@ -244,8 +245,8 @@ def finish_source(config: SourcesConfig, source_name: str, day: dt.date, storage
     stats: Counter[str] = Counter()
     rels = [_shard_rel(source.name, day, Shard(index, shards)) for index in range(shards)]
     missing = [storage.url(f"{rel}.counts.json") for rel in rels if not storage.exists(f"{rel}.counts.json")]
-    if missing:
-        raise RuntimeError(f"source {source.name}, day {day}: {len(missing)} of {shards} shards have not finished "
+    if missing:  # a shard failed (finish runs after every shard task ended): no retry of this task brings it
+        raise InputError(f"source {source.name}, day {day}: {len(missing)} of {shards} shards have not finished "
                            f"(no {', '.join(missing)})")
     for rel in rels:
         stats.update(storage.read_json(f"{rel}.counts.json"))

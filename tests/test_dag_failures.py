@@ -46,6 +46,29 @@ def test_a_typo_in_the_sources_file_fails_at_once_and_stops_the_run(airflow_home
                                     "(and 1 more error)"]
 
 
+@pytest.mark.airflow
+def test_a_source_whose_shard_fails_stops_only_that_source(airflow_home: Path, tmp_path: Path) -> None:
+    # from_raw with a feed never crawled: its shard has no input, fails at once, and so does its finish; the
+    # sample source still commits, and publish names the failed source.
+    sources = tmp_path / "sources.yaml"
+    sources.write_text("sources:\n  - name: sample\n    kind: warc\n"
+                       f"    paths:\n      - {SAMPLE / 'warc' / '{day}' / '*.warc.gz'}\n"
+                       "  - name: feeds\n    kind: rss\n    feeds: ['https://feeds.example.org/news.xml']\n",
+                       encoding="utf-8")
+    data = tmp_path / "data"
+    result = dag_test(airflow_home, sources, data, {"day": SAMPLE_DAY, "from_raw": True})
+
+    assert result["state"] == "failed"
+    assert _states(result, "extract_shard") == {"success", "failed"}
+    assert [ti["tries"] for ti in result["tasks"]["extract_shard"] if ti["state"] == "failed"] == [1]
+    assert _states(result, "finish_source") == {"success", "failed"}
+    assert _states(result, "publish") == {"failed"}
+    assert "sources failed for 2022-01-06: feeds" in result["log"]
+    assert "source feeds: no crawl of 2022-01-06" in result["log"]
+    assert (data / "runs" / f"crawl_day={SAMPLE_DAY}" / "sample.json").exists()
+    assert not (data / "runs" / f"crawl_day={SAMPLE_DAY}" / "feeds.json").exists()
+
+
 def test_a_manual_run_without_day_or_data_interval_processes_yesterday_utc() -> None:
     # 00:30 in Paris on 2022-01-07 is still 2022-01-06 in UTC: yesterday is 2022-01-05.
     paris_after_midnight = dt.datetime(2022, 1, 7, 0, 30, tzinfo=dt.timezone(dt.timedelta(hours=1)))
