@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import os
 import re
 import subprocess
 import sys
@@ -115,3 +116,14 @@ def test_an_extraction_with_no_pages_loads_no_model(sample_sources: Path, tmp_pa
         assert result["articles"] >= documents and result["models_loaded"] == 1  # the control: pages load them
     else:
         assert result == {"documents": 0, "articles": 0, "models_loaded": 0}
+
+
+def test_the_command_line_prints_progress_lines_when_not_on_a_terminal(sample_sources: Path, tmp_path: Path) -> None:
+    env = {**os.environ, "NEWS_CORPUS_PROGRESS_SECONDS": "0.000001", "NEWS_CORPUS_PROCESSES": "1"}
+    proc = subprocess.run([sys.executable, "-m", "pipeline", "run", "--day", SAMPLE_DAY, "--sources",
+                           str(sample_sources), "--data", str(tmp_path / "data")],
+                          capture_output=True, text=True, timeout=600, env=env, cwd=REPO)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    lines = [line for line in proc.stderr.splitlines() if line.startswith("INFO pipeline.progress: extract sample")]
+    assert len(lines) > 10 and "\r" not in proc.stderr  # lines, no bar
+    assert LINE.match(lines[-1].removeprefix("INFO pipeline.progress: "))
