@@ -95,7 +95,7 @@ def _require_crawl(source: Source, storage: Storage, day: dt.date) -> None:
     is missing: no retry brings it)."""
     if needs_crawl(source) and not raw_warc_files(storage, day, source.name):
         raise InputError(f"source {source.name}: no crawl of {day} in {storage.url(raw_dir(day, source.name))} "
-                           "(crawl it first; every worker must use the same data root)")
+                         "(crawl it first; every worker must use the same data root)")
 
 
 def _documents(source: Source, config: SourcesConfig, storage: Storage, day: dt.date, stats: Counter[str],
@@ -247,7 +247,7 @@ def finish_source(config: SourcesConfig, source_name: str, day: dt.date, storage
     missing = [storage.url(f"{rel}.counts.json") for rel in rels if not storage.exists(f"{rel}.counts.json")]
     if missing:  # a shard failed (finish runs after every shard task ended): no retry of this task brings it
         raise InputError(f"source {source.name}, day {day}: {len(missing)} of {shards} shards have not finished "
-                           f"(no {', '.join(missing)})")
+                         f"(no {', '.join(missing)})")
     for rel in rels:
         stats.update(storage.read_json(f"{rel}.counts.json"))
     merged = track(heapq.merge(*(_read_documents(storage, f"{rel}.msgpack.zst") for rel in rels),
