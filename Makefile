@@ -14,7 +14,7 @@ export AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION := True
 export NEWS_CORPUS_SOURCES ?= $(CURDIR)/sources.yaml
 export NEWS_CORPUS_DATA ?= $(CURDIR)/$(DATA)
 
-.PHONY: setup run test airflow airflow-db airflow-pools sample bench eval clean cluster cluster-test cluster-stop
+.PHONY: setup run test airflow airflow-db airflow-pools sample bench eval train-mt clean cluster cluster-test cluster-stop browser
 
 # The first time, pip shows each package it fetches (about 170; see README for how long that takes).
 $(BIN)/.installed: requirements.txt pyproject.toml
@@ -49,6 +49,11 @@ run: setup airflow-pools
 		| tail -1 | sed 's/.*state=//') (log: $(AIRFLOW_HOME)/dags-test.log)"
 	@$(BIN)/python -m pipeline show --data $(NEWS_CORPUS_DATA)
 
+## browser: Debian's Chromium, which the report's rendering test uses (it skips without it); needs root
+browser:
+	@command -v chromium > /dev/null || { echo "installing chromium (apt)..."; apt-get update -qq \
+		&& DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium > /dev/null; }
+
 ## test: the whole test suite, offline
 test: setup
 	$(BIN)/python -m pytest -q
@@ -64,6 +69,10 @@ airflow: setup airflow-pools
 ## eval: quality on the development sets in ../shared/devdata (skips what is missing)
 eval: setup
 	$(BIN)/python -m pipeline.eval
+
+## train-mt: re-train the linguistic MT model (pipeline/data/mt_linguistic.json) on ../shared/devdata, with the ablation table
+train-mt: setup
+	nice $(BIN)/python scripts/train_mt_model.py --ablation
 
 ## bench: speed and memory benchmarks (figures go in the issue notes)
 bench: setup

@@ -18,7 +18,7 @@ from pipeline.eval.mt import FIXTURES
 from pipeline.recipe import default_steps
 from pipeline.steps import warm_up
 
-MT_STEPS = frozenset({"mt_template", "mt_detect"})
+MT_STEPS = frozenset({"mt_template", "mt_detect", "site_profile"})
 _FETCHED = dt.datetime(2024, 1, 1, tzinfo=dt.timezone.utc)
 
 

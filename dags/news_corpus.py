@@ -135,12 +135,10 @@ def news_corpus() -> None:
     @fail_now_on_user_errors
     def to_crawl(sources: list[str], pool: str, params: dict[str, Any] | None = None) -> list[str]:
         """The sources of this pool to crawl; none when re-extracting from the raw zone."""
-        from pipeline.errors import ConfigError
+        from pipeline.pools import check_pools
 
         crawled = crawled_sources(sources, params)
-        unknown = sorted({s.pool for s in crawled} - set(CRAWL_POOLS))
-        if unknown:
-            raise ConfigError(f"pools {', '.join(unknown)} are not in {POOLS_FILE} (pools: {', '.join(CRAWL_POOLS)})")
+        check_pools(crawled, POOLS_FILE)
         return [s.name for s in crawled if s.pool == pool]
 
     @task(map_index_template="{{ task.op_kwargs['source_name'] }}")

@@ -19,8 +19,10 @@ class Family(StrEnum):
     PROVENANCE = "provenance"  # statements of where the text came from
     LAYOUT = "layout"  # how the page was assembled (teaser pasted twice, credits)
     LINGUISTIC = "linguistic"  # the language of the text itself
+    STYLE = "style"  # the linguistic model's score of the whole text's wording and typography (pipeline.mt.linguistic)
     NOISE = "noise"  # weak signals also common in native text
     REMOVAL = "removal"  # lines that are not the story, on any site; never evidence of translation
+    SITE = "site"  # what the run's other pages of the same site show it does (a per-run profile)
 
 
 class ArtifactKind(StrEnum):
@@ -34,6 +36,7 @@ class ArtifactKind(StrEnum):
     SCRIPT_MIX = "script_mix"
     PARAGRAPH_LANGUAGE_MISMATCH = "paragraph_language_mismatch"
     LITERAL_IDIOM = "literal_idiom"
+    LINGUISTIC_MODEL = "linguistic_model"  # evidence: the model's log-odds
     MOJIBAKE = "mojibake"
     REPETITION = "repetition"
     RELATED_LINK = "related_link"  # the text of a link to another story
@@ -41,6 +44,11 @@ class ArtifactKind(StrEnum):
     CALL_TO_ACTION = "call_to_action"  # a notice addressing the reader: sign up, subscribe, follow, donate
     TEXT_CREDIT = "text_credit"  # a credit or copyright line of the text: "Reporting by ...", "Mit Agenturmaterial"
     BYLINE = "byline"  # a byline or dateline at the top of the body (its names go to ``authors``)
+    BYLINE_OUTLET_FOREIGN = "byline_outlet_foreign"  # a byline or meta line naming a foreign outlet ("ynet.co.il")
+    LINK_OUTLET_FOREIGN = "link_outlet_foreign"  # a link to a foreign outlet's article at the body's top or end
+    CANONICAL_OUTLET_FOREIGN = "canonical_outlet_foreign"  # rel=canonical / og:url on a foreign outlet's domain
+    SITE_REPUBLISHER = "site_republisher"  # most of the site's pages in the run name a foreign origin
+    SITE_NATIVE = "site_native"  # the site's other pages in the run show no sign of republishing (lowers)
 
 
 FAMILY: dict[ArtifactKind, Family] = {
@@ -54,6 +62,7 @@ FAMILY: dict[ArtifactKind, Family] = {
     ArtifactKind.SCRIPT_MIX: Family.LINGUISTIC,
     ArtifactKind.PARAGRAPH_LANGUAGE_MISMATCH: Family.LINGUISTIC,
     ArtifactKind.LITERAL_IDIOM: Family.LINGUISTIC,
+    ArtifactKind.LINGUISTIC_MODEL: Family.STYLE,
     ArtifactKind.MOJIBAKE: Family.NOISE,
     ArtifactKind.REPETITION: Family.NOISE,
     ArtifactKind.RELATED_LINK: Family.REMOVAL,
@@ -61,9 +70,16 @@ FAMILY: dict[ArtifactKind, Family] = {
     ArtifactKind.CALL_TO_ACTION: Family.REMOVAL,
     ArtifactKind.TEXT_CREDIT: Family.REMOVAL,
     ArtifactKind.BYLINE: Family.REMOVAL,
+    ArtifactKind.BYLINE_OUTLET_FOREIGN: Family.PROVENANCE,
+    ArtifactKind.LINK_OUTLET_FOREIGN: Family.PROVENANCE,
+    ArtifactKind.CANONICAL_OUTLET_FOREIGN: Family.PROVENANCE,
+    ArtifactKind.SITE_REPUBLISHER: Family.SITE,
+    ArtifactKind.SITE_NATIVE: Family.SITE,
 }
 # Families whose findings only explain a removal: the weights file must give their kinds weight 0 and them cap 0.
 UNWEIGHED_FAMILIES = frozenset({Family.REMOVAL})
+# Families learned over a run, not found in the article: the weights file sets them (a fit on articles keeps them).
+RUN_FAMILIES = frozenset({Family.SITE})
 # Evidence is cut to this many characters: enough to recognise the line, short enough for the dataset row.
 MAX_EVIDENCE_CHARS = 200
 

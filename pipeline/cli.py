@@ -1,4 +1,5 @@
-"""Command line: ``python -m pipeline run|backfill|extract|show|schema``. Errors are one line and exit 2."""
+"""Command line: ``python -m pipeline run|backfill|gate|verify|report|extract|show|schema``. Errors are one line and
+exit 2; a failed source, quality gate or verification exits 1."""
 
 from __future__ import annotations
 
@@ -11,15 +12,18 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-from pipeline.config import DEFAULT_SOURCES_FILE, load_sources
+from pipeline.config import DEFAULT_SOURCES_FILE, SourcesConfig, load_sources
 from pipeline.dataset import Dataset
 from pipeline.document import Document, Page
 from pipeline.errors import PipelineError
+from pipeline.gate import check_day, quality_rel
 from pipeline.progress import show_bars
-from pipeline.runner import DEFAULT_DATA_DIR, SourceRun, days_between, run_day
+from pipeline.runner import DEFAULT_DATA_DIR, SourceRun, days_between, run_day, run_days
 from pipeline.schema import schema_markdown
 from pipeline.recipe import default_steps
 from pipeline.steps import run_steps
+from pipeline.storage import as_storage
+from pipeline.verify import verify
 
 
 def _day(value: str) -> dt.date:
@@ -36,17 +40,41 @@ def _print_runs(results: list[SourceRun]) -> int:
     return 1 if any(r.error for r in results) else 0
 
 
+def _gate(config: SourcesConfig, days: list[dt.date], data: str, sources: list[str] | None) -> int:
+    """The quality gate of each day, saved and printed; 1 when a day fails it."""
+    failed = False
+    for day in days:
+        result = check_day(config, day, data, sources)
+        print(f"{day} gate: {result.verdict} ({as_storage(data).url(quality_rel(day))})")
+        if result.message():
+            print(result.message())
+        failed |= not result.ok
+    return 1 if failed else 0
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     config = load_sources(args.sources)
-    return _print_runs(run_day(config, args.day, args.data, args.source, args.from_raw, args.refetch))
+    status = _print_runs(run_day(config, args.day, args.data, args.source, args.from_raw, args.refetch))
+    return max(status, _gate(config, [args.day], args.data, args.source))
 
 
 def cmd_backfill(args: argparse.Namespace) -> int:
     config = load_sources(args.sources)
-    results: list[SourceRun] = []
-    for day in days_between(args.start, args.end):
-        results.extend(run_day(config, day, args.data, args.source, args.from_raw, args.refetch))
-    return _print_runs(results)
+    days = days_between(args.start, args.end)
+    results = run_days(config, days, args.data, args.source, args.from_raw, args.refetch)
+    return max(_print_runs(results), _gate(config, days, args.data, args.source))
+
+
+def cmd_gate(args: argparse.Namespace) -> int:
+    return _gate(load_sources(args.sources), [args.day], args.data, args.source)
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    problems = verify(args.data, args.start, args.end)
+    for problem in problems:
+        print(problem)
+    print(f"{len(problems)} problem{'' if len(problems) == 1 else 's'} in {args.start}..{args.end}", file=sys.stderr)
+    return 1 if problems else 0
 
 
 def cmd_extract(args: argparse.Namespace) -> int:
@@ -101,6 +129,19 @@ def cmd_pools(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    from pipeline.report import report_dir, write_report
+    from pipeline.storage import Storage
+
+    storage, config = Storage(args.data), load_sources(args.sources) if args.sources else None
+    url = write_report(args.day, storage, config)
+    if args.json:
+        print(json.dumps(storage.read_json(f"{report_dir(args.day)}/report.json"), indent=2, ensure_ascii=False))
+    else:
+        print(url)
+    return 0
+
+
 def cmd_schema(args: argparse.Namespace) -> int:
     print(schema_markdown())
     return 0
@@ -133,6 +174,19 @@ def build_parser() -> argparse.ArgumentParser:
     with_sources(backfill)
     backfill.set_defaults(func=cmd_backfill)
 
+    gate = add_command("gate", help="judge a day's runs (quality gate); exit 1 when it fails")
+    gate.add_argument("--day", type=_day, required=True)
+    gate.add_argument("--sources", type=Path, default=DEFAULT_SOURCES_FILE, help="sources YAML file")
+    gate.add_argument("--source", action="append", metavar="NAME", help="only this source (repeatable)")
+    gate.add_argument("--data", default=DEFAULT_DATA_DIR, help="data root: a folder or s3://bucket/prefix")
+    gate.set_defaults(func=cmd_gate)
+
+    check = add_command("verify", help="check a range of days' partitions; exit 1 when a problem is found")
+    check.add_argument("--start", type=_day, required=True)
+    check.add_argument("--end", type=_day, required=True)
+    check.add_argument("--data", default=DEFAULT_DATA_DIR, help="data root: a folder or s3://bucket/prefix")
+    check.set_defaults(func=cmd_verify)
+
     extract = add_command("extract", help="print the record of one HTML page as JSON")
     extract.add_argument("page")
     extract.add_argument("--url", help="the page's URL (default: its file: URL)")
@@ -150,6 +204,14 @@ def build_parser() -> argparse.ArgumentParser:
     pools.add_argument("--cores", type=int, help="cores (default: this machine's)")
     pools.add_argument("--memory-gib", type=float, help="memory in GiB (default: this machine's)")
     pools.set_defaults(func=cmd_pools)
+
+    report = add_command("report", help="write the day's report page (reports/crawl_day=D/report.html)")
+    report.add_argument("--day", type=_day, required=True, help="the crawl day, YYYY-MM-DD")
+    report.add_argument("--data", default=DEFAULT_DATA_DIR, help="data root: a folder or s3://bucket/prefix")
+    report.add_argument("--sources", type=Path, help="sources YAML file: its enabled sources are listed even "
+                                                     "when they did not run (default: the sources found in the data)")
+    report.add_argument("--json", action="store_true", help="print the report's data as JSON instead of the URL")
+    report.set_defaults(func=cmd_report)
 
     schema = add_command("schema", help="print the dataset schema as Markdown")
     schema.set_defaults(func=cmd_schema)

@@ -34,6 +34,18 @@ def _compile_all(patterns: tuple[str, ...]) -> tuple[str, ...]:
     return patterns
 
 
+class Expectations(BaseModel):
+    """What the quality gate (:mod:`pipeline.gate`) expects of one source's run of a day."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    min_articles: int = Field(default=1, ge=0, description="Fewer articles fail the run (0: an empty day passes).")
+    max_drop: float = Field(default=0.7, gt=0, le=1, description="Fewer articles than (1 - max_drop) x the median "
+                                                                 "of the source's last 7 runs fail the run.")
+    min_history: int = Field(default=3, ge=1, le=7, description="Earlier runs needed before max_drop applies.")
+    on_failure: Literal["fail", "warn"] = Field(default="fail", description="warn: a failed check only warns.")
+
+
 class _SourceBase(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -41,6 +53,12 @@ class _SourceBase(BaseModel):
     enabled: bool = True
     include: tuple[str, ...] = Field(default=(), description="Regexes; a URL must match one (when any given).")
     exclude: tuple[str, ...] = Field(default=(), description="Regexes; a URL matching any is skipped.")
+    languages: tuple[Annotated[str, Field(pattern=r"^[a-z]{2}$")], ...] = Field(
+        default=(), description="ISO 639-1 languages the source publishes in: language detection prefers them, and "
+                                "an outlet writing in one of them is not foreign. Empty: any language.")
+    min_words: int | None = Field(default=None, ge=1, description="Shortest body kept, in words (default 40; "
+                                                                   "lower for a source of news briefs).")
+    expect: Expectations = Field(default_factory=Expectations, description="The quality gate's checks.")
 
     @field_validator("include", "exclude")
     @classmethod
@@ -77,6 +95,11 @@ class CrawlSettings(BaseModel):
     max_body_bytes: int = Field(default=10 * 2**20, gt=0, description="Bytes received per response at most.")
     max_decompressed_bytes: int = Field(default=50 * 2**20, gt=0, description="Bytes after gzip/deflate at most.")
     max_articles: int = Field(default=5000, ge=1, description="Articles fetched per source and day at most.")
+    # Leases in the crawl state (pipeline/crawl/lease.py): one run crawls a source-day, one crawler talks to a host.
+    lease_wait_seconds: float = Field(default=180.0, ge=0, description="How long a run waits for another run's "
+                                      "crawl of the same source and day, then refuses (0: refuses at once).")
+    lease_ttl_seconds: float = Field(default=60.0, ge=1, description="A killed crawl's leases expire after this.")
+    lease_settle_seconds: float = Field(default=1.0, ge=0, description="Between writing a lease and reading it back.")
     allow_private_networks: tuple[str, ...] = Field(
         default=(), description="CIDR networks exempt from the block on private/loopback/link-local addresses "
                                 "(tests use 127.0.0.0/8; intranet sources may need more).")

@@ -8,11 +8,13 @@ Layout under the data root (:class:`~pipeline.storage.Storage`):
   partition. Only runs write parts, each its own, under a name fixed by (partition, run): a retry or a re-run
   overwrites its part and touches no other run's.
 - ``runs/crawl_day=D/<source name>.json``: the run's manifest (the partitions it holds rows in, its counts).
+- ``links/date=D/translation_of.parquet``: which articles dated D translate which originals, across sources
+  (:mod:`pipeline.translations`); written once a day's sources are committed.
 
 A run commits in this order: its parts (one PUT each), the deletion of the parts it held before and no longer
 does, its manifest, then each partition it touches is rebuilt. A partition's file is a pure function of the parts
 beside it: their rows, one per article (when two runs hold the same article, the earlier crawl day wins, then the
-smaller source name), sorted by :data:`~pipeline.schema.SORT_KEY`. So the dataset does not depend on the order in
+smaller source name), sorted by :data:`~pipeline.schema.SORT_KEY`, with the day's translation links joined in. So the dataset does not depend on the order in
 which runs commit, and no lock is needed across machines. Two runs rebuilding one partition at once may write
 their files in either order, so a rebuild lists the parts again after writing and rebuilds once more if they
 changed: the last write is always made from the complete set of parts. Each file is replaced by one PUT (on a local
@@ -37,6 +39,7 @@ import pyarrow.compute as pc
 
 from pipeline.schema import ARTICLE_SCHEMA, SORT_KEY
 from pipeline.storage import Storage, as_storage
+from pipeline.translations import links_rel, read_links, with_links
 
 log = logging.getLogger(__name__)
 
@@ -151,10 +154,6 @@ class Dataset:
                     owned[run] += n
         return owned
 
-    def _parts(self, key: PartitionKey) -> list[tuple[str, int]]:
-        """The partition's parts as (path, size): what a rebuild reads, and how it sees that they changed."""
-        return self.storage.list_sizes(f"parts/{key.relative_dir()}", suffix=".parquet")
-
     def write_part(self, key: PartitionKey, run: RunKey, table: pa.Table) -> None:
         self.storage.write_parquet(self.part_rel(key, run), _sorted(table).replace_schema_metadata(
             ARTICLE_SCHEMA.metadata), **PARQUET_OPTIONS)
@@ -162,18 +161,26 @@ class Dataset:
     def delete_part(self, key: PartitionKey, run: RunKey) -> None:
         self.storage.delete(self.part_rel(key, run))
 
+    def _inputs(self, key: PartitionKey) -> list[tuple[str, int]]:
+        """What a partition is made from, as (path, size): its parts and its day's translation links."""
+        return self.storage.list_sizes(f"parts/{key.relative_dir()}", suffix=".parquet") + self.storage.list_sizes(
+            links_rel(key.day).rsplit("/", 1)[0])
+
     def rebuild(self, key: PartitionKey) -> pa.Table:
-        """Make the partition's file the merge of its parts (see the module docstring); returns its rows."""
+        """Make the partition's file the merge of its parts, with its day's translation links joined in (see the
+        module docstring); returns its rows."""
         for _ in range(MAX_REBUILDS):
-            parts = self._parts(key)
-            tables = [self.storage.read_parquet(rel, schema=ARTICLE_SCHEMA) for rel, _ in parts]
+            inputs = self._inputs(key)
+            tables = [self.storage.read_parquet(rel, schema=ARTICLE_SCHEMA)
+                      for rel, _ in inputs if rel.startswith("parts/")]
             table = _sorted(one_row_per_article(pa.concat_tables(tables) if tables else ARTICLE_SCHEMA.empty_table()))
+            table = with_links(table, read_links(self.storage, key.day))
             if table.num_rows:
                 self.storage.write_parquet(self.partition_rel(key), table.replace_schema_metadata(
                     ARTICLE_SCHEMA.metadata), **PARQUET_OPTIONS)
             else:
                 self.storage.delete(self.partition_rel(key))
-            if self._parts(key) == parts:
+            if self._inputs(key) == inputs:
                 return table
             log.info("partition %s changed while it was rebuilt; rebuilding again", key.relative_dir())
         raise RuntimeError(f"{self.storage.url(self.partition_rel(key))}: its parts kept changing over "
@@ -251,13 +258,16 @@ class RunManifest:
         rel = cls.rel(source_name, crawl_day)
         if not storage.exists(rel):
             return None
-        payload = storage.read_json(rel)
+        payload = storage.read_json(rel)  # its error names the file
         try:
+            counts = payload["counts"]
+            if not isinstance(counts, dict) or not all(type(n) is int for n in counts.values()):
+                raise TypeError("counts must map names to integers")
             return cls(
                 source_name=payload["source_name"],
                 crawl_day=dt.date.fromisoformat(payload["crawl_day"]),
                 partitions=[PartitionKey.from_relative_dir(p) for p in payload["partitions"]],
-                counts=payload["counts"],
+                counts=counts,
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise ValueError(f"{storage.url(rel)}: not a run manifest: {type(exc).__name__}: {exc}") from None

@@ -52,6 +52,16 @@ class Page:
         return next((value for key, value in self.headers if key.lower() == lowered), None)
 
 
+@dataclass(frozen=True)
+class Link:
+    """A link of the page to another site, or the page's declared URL there: what provenance reads of the HTML."""
+
+    url: str  # absolute
+    text: str  # the link's text; "rel=canonical" / "og:url" / "original-source" for the page's declared URLs
+    language: str = ""  # its hreflang or lang attribute
+    line: str = ""  # the text of the short block it stands in (an attribution line); "" for a declared URL
+
+
 @dataclass
 class Document:
     """An article under construction. Steps fill fields in; :meth:`to_row` gives the dataset row."""
@@ -72,6 +82,8 @@ class Document:
     language: str | None = None
     language_probability: float | None = None
     html_lang: str | None = None
+    links: list[Link] = field(default_factory=list)  # to other sites, as provenance reads them (then they go)
+    bylines: list[str] = field(default_factory=list)  # short byline and meta lines of the page, outside the body
     captions: list[str] = field(default_factory=list)
     paragraph_languages: list[str | None] = field(default_factory=list)
     duplicate_of: str | None = None
@@ -126,6 +138,9 @@ class Document:
             "source_language": self.source_language,
             "source_language_confidence": self.source_language_confidence,
             "origin_outlet": self.origin_outlet,
+            # Set across sources once a day is written (pipeline.translations), never by a run.
+            "translation_of": None,
+            "translation_evidence": None,
         }
         return row
 

@@ -42,6 +42,7 @@ from pipeline.bylines import names_in_byline_block, split_authors
 from pipeline.clean.continuation import continuation_paragraphs, paragraph_blocks
 from pipeline.clean.related_links import drop_related_links
 from pipeline.clean.title import site_keys, strip_site_suffix
+from pipeline.document import Link
 from pipeline.trafilatura_fast import body_text, json_ld_text, load_html, page_author
 
 # The public-suffix list bundled with tldextract: never fetched at run time.
@@ -118,6 +119,8 @@ class Extracted:
     paragraphs: list[str]
     html_lang: str | None = None
     findings: list[Finding] = field(default_factory=list)  # the lines the extraction-time rules removed
+    links: list[Link] = field(default_factory=list)  # to other sites, and the declared URLs there
+    bylines: list[str] = field(default_factory=list)  # short byline and meta lines (provenance reads them)
 
 
 def registered_domain(url: str) -> str:
@@ -139,11 +142,14 @@ def canonicalise_url(url: str) -> str:
 
 
 def _canonical_from_tree(tree: etree._Element, url: str) -> str:
+    """The page's rel=canonical or og:url when it is on the page's own site, else the page's URL. A canonical on
+    another site names where the text came from (a republisher, a translation), not this page: taken as the
+    identity, it gave the copy the original's article_id and partition, and one of the two was lost."""
     for xpath in ('//link[@rel="canonical"]/@href', '//meta[@property="og:url"]/@content'):
         values = [v.strip() for v in tree.xpath(xpath) if v and v.strip()]
         if values:
             candidate = urljoin(url, values[0])
-            if candidate.startswith(("http://", "https://")):
+            if candidate.startswith(("http://", "https://")) and registered_domain(candidate) == registered_domain(url):
                 return canonicalise_url(candidate)
     return canonicalise_url(url)
 
@@ -250,13 +256,29 @@ _BYLINE_CLASS = re.compile(r"author|byline|autor|auteur|meta|info|signature|firm
 MAX_BYLINE_BLOCKS = 12
 
 
-def _byline_authors(tree: etree._Element) -> list[str]:
-    blocks = (e for e in tree.iter("p", "div", "span", "address")
-              if _BYLINE_CLASS.search(e.get("class", "").lower()) and not any(True for _ in e.iterdescendants("p")))
-    for _, element in zip(range(MAX_BYLINE_BLOCKS), blocks):
-        if names := names_in_byline_block(" ".join(element.itertext())):
-            return names
-    return []
+# A byline or meta line longer than this is not one (provenance reads the shorter ones); nor is a block with code in it.
+MAX_BYLINE_WORDS = 20
+_CODE = re.compile(r"[{}<>=]")
+
+
+def _byline_blocks(tree: etree._Element) -> list[str]:
+    """The texts of the first blocks whose class says byline or meta (each class value judged once)."""
+    marked: dict[str, bool] = {}
+
+    def is_byline(element: etree._Element) -> bool:
+        names = element.get("class")
+        if not names:
+            return False
+        if (mark := marked.get(names)) is None:
+            mark = marked[names] = bool(_BYLINE_CLASS.search(names.lower()))
+        return mark and not any(True for _ in element.iterdescendants("p"))
+
+    blocks = (e for e in tree.iter("p", "div", "span", "address") if is_byline(e))
+    return [" ".join(element.itertext()) for _, element in zip(range(MAX_BYLINE_BLOCKS), blocks)]
+
+
+def _byline_authors(blocks: list[str]) -> list[str]:
+    return next((names for block in blocks if (names := names_in_byline_block(block))), [])
 
 
 def _page_date(tree: etree._Element, url: str) -> dt.datetime | None:
@@ -302,6 +324,75 @@ def _without_headline(paragraphs: list[str], tree: etree._Element) -> tuple[list
     return paragraphs, []
 
 
+# Links that may name a page's origin kept per page at most (in page order). Only a link alone on a short line (an
+# attribution line) can; links in the page's navigation, header, footer and asides are not the article's.
+MAX_EXTERNAL_LINKS = 40
+MAX_LINK_TEXT_CHARS = 120
+_PAGE_CHROME = frozenset({"nav", "header", "footer", "aside"})
+_LINE_TAGS = frozenset({"p", "li", "div", "span", "td", "figcaption", "small", "em", "h2", "h3", "h4", "h5", "h6"})
+# A block with more child elements than this is no single line (and its text is not worth collecting).
+MAX_LINE_CHILDREN = 4
+
+
+def _link_line(anchor: etree._Element) -> str:
+    """The text of the short block the link stands in (an attribution line); "" when the block is longer, or the link
+    is in the page's chrome."""
+    line = None
+    for ancestor in anchor.iterancestors():
+        if ancestor.tag in _PAGE_CHROME:
+            return ""
+        if line is None and ancestor.tag in _LINE_TAGS:
+            words = " ".join(ancestor.text_content().split()) if len(ancestor) <= MAX_LINE_CHILDREN else ""
+            line = words if len(words.split()) <= MAX_BYLINE_WORDS else ""
+    return line or ""
+
+
+def _declared_urls(tree: etree._Element) -> dict[str, str]:
+    """The head's own statements of the page's URL and of its original (Google News' syndication tags): the first
+    of each, by the name provenance knows it by ("rel=canonical", "og:url", "original-source")."""
+    found: dict[str, str] = {}
+    head = tree.find("head")
+    for element in head.iter("link", "meta") if head is not None else ():
+        if element.tag == "link" and (element.get("rel") or "").lower() == "canonical":
+            found.setdefault("rel=canonical", element.get("href") or "")
+        elif element.get("property") == "og:url":
+            found.setdefault("og:url", element.get("content") or "")
+        elif element.get("name") in ("original-source", "syndication-source"):
+            found.setdefault("original-source", element.get("content") or "")
+    return found
+
+
+def external_links(tree: etree._Element, url: str) -> list[Link]:
+    """The page's declared URLs (as text "rel=canonical" / "og:url" / "original-source") and its links alone on a
+    short line, that lead off the registered domain of ``url`` (the site that served the page)."""
+    site = registered_domain(url)
+    domains: dict[str, str] = {}
+
+    def elsewhere(href: str) -> str | None:
+        href = href.strip()
+        absolute = href if href.startswith(("http://", "https://")) else urljoin(url, href)
+        if not absolute.startswith(("http://", "https://")):
+            return None
+        host = absolute.split("/", 3)[2].rpartition("@")[2].partition(":")[0].lower()
+        if host == site or host.endswith(f".{site}"):
+            return None
+        if host not in domains:
+            domains[host] = registered_domain(f"http://{host}/")
+        return absolute if domains[host] != site else None
+
+    found = [Link(absolute, name) for name, value in _declared_urls(tree).items() if value and (absolute := elsewhere(value))]
+    for anchor in tree.iter("a"):
+        href = anchor.get("href") or ""
+        if not href.startswith(("http:", "https:", "//")) or not (absolute := elsewhere(href)) or \
+                not (line := _link_line(anchor)):
+            continue  # a relative link stays on the site
+        text = " ".join(anchor.text_content().split())[:MAX_LINK_TEXT_CHARS]
+        found.append(Link(absolute, text, (anchor.get("hreflang") or anchor.get("lang") or "").strip(), line))
+        if len(found) >= MAX_EXTERNAL_LINKS:
+            break
+    return found
+
+
 def extract_article(html: str, url: str, options: ExtractOptions = ExtractOptions()) -> Extracted | None:
     """Body and metadata of one page, or None when it has no HTML tree or no body."""
     # trafilatura's own loader (it repairs faulty markup its extractor is tuned on); it copies the tree it is given.
@@ -319,14 +410,18 @@ def extract_article(html: str, url: str, options: ExtractOptions = ExtractOption
     title = strip_site_suffix((metadata.title or "").strip(), site_keys(site, metadata.sitename)) or None
     paragraphs, headline = _without_headline(split_paragraphs(text), tree)
     paragraphs, related_links = drop_related_links(paragraphs, tree)
+    bylines = _byline_blocks(tree)
     return Extracted(
         canonical_url=canonical,
         site=site,
         title=title,
         description=(metadata.description or "").strip() or None,
-        authors=split_authors(metadata.author) or _byline_authors(tree),
+        authors=split_authors(metadata.author) or _byline_authors(bylines),
         published_at=_page_date(tree, url),
         paragraphs=paragraphs,
         html_lang=_html_lang(tree),
         findings=[*headline, *related_links],
+        links=external_links(tree, url),
+        bylines=[" ".join(block.split()) for block in bylines
+                 if len(block.split()) <= MAX_BYLINE_WORDS and not _CODE.search(block)],
     )

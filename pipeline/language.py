@@ -81,6 +81,10 @@ COMMON_WORDS = 50
 MIN_COMMON_SHARE = 0.3
 MIN_SHORTCUT_WORDS = 5
 _LETTERS = re.compile(r"[^\W\d_]+")
+# A source's languages (``languages:`` in its configuration) decide among the candidates when together they have at
+# least this share of the answer; a text plainly in another language (a Hebrew quotation on an English site) keeps
+# its own answer.
+MIN_PREFERRED_SHARE = 0.01
 
 _LANG_ATTR = re.compile(r"^[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]+)*$")
 
@@ -219,8 +223,19 @@ def _leads_whatever(experts: list[tuple[dict[str, float], float]], best: str, we
     return worst > rival
 
 
-def language_scores(text: str, declared: str | None = None) -> dict[str, float]:
-    """Combined, normalised scores of the candidate languages of ``text`` (empty when no detector answers)."""
+def _preferred(scores: dict[str, float], languages: frozenset[str]) -> dict[str, float]:
+    """``scores`` restricted to ``languages`` (renormalised), when the text could be in one of them."""
+    inside = {lang: p for lang, p in scores.items() if lang in languages}
+    mass = sum(inside.values())
+    if not languages or mass < MIN_PREFERRED_SHARE:
+        return scores
+    return {lang: p / mass for lang, p in inside.items()}
+
+
+def language_scores(text: str, declared: str | None = None, languages: frozenset[str] = frozenset()
+                    ) -> dict[str, float]:
+    """Combined, normalised scores of the candidate languages of ``text`` (empty when no detector answers); with
+    ``languages``, only those, unless the text is plainly in none of them."""
     text = text[:MAX_CHARS]
     cheap = [(_fasttext_scores(text), FASTTEXT_WEIGHT), (_langdetect_scores(text), LANGDETECT_WEIGHT)]
     scores = _product_of_experts(cheap)
@@ -234,33 +249,36 @@ def language_scores(text: str, declared: str | None = None) -> dict[str, float]:
         if not scores:
             return {}
         scores = _judged_within_group(scores, text)
+    scores = _preferred(scores, languages)
     if declared not in scores:
         return scores
     return _normalised({lang: math.log(p) + (DECLARED_BONUS if lang == declared else 0.0)
                         for lang, p in scores.items() if p > 0})
 
 
-def guess_language(text: str, declared: str | None = None) -> tuple[str | None, float | None]:
+def guess_language(text: str, declared: str | None = None, languages: frozenset[str] = frozenset()
+                   ) -> tuple[str | None, float | None]:
     """The most likely language of any text, however short, and its probability."""
-    scores = language_scores(text, declared)
+    scores = language_scores(text, declared, languages)
     if not scores:
         return None, None
     lang, probability = next(iter(scores.items()))
     return lang, round(probability, 6)
 
 
-def detect_language(text: str, declared: str | None = None) -> tuple[str | None, float | None]:
+def detect_language(text: str, declared: str | None = None, languages: frozenset[str] = frozenset()
+                    ) -> tuple[str | None, float | None]:
     """(ISO 639-1 code, probability), or (None, None) when the text is too short or the detectors unsure."""
     if sum(map(str.isalpha, text[:MAX_CHARS])) < MIN_LETTERS:  # what the detectors see must be enough
         return None, None
-    lang, probability = guess_language(text, declared)
+    lang, probability = guess_language(text, declared, languages)
     if lang is None or probability is None or probability < MIN_PROBABILITY:
         return None, None
     return lang, probability
 
 
-def paragraph_languages(paragraphs: list[str], language: str | None, declared: str | None = None
-                        ) -> list[str | None]:
+def paragraph_languages(paragraphs: list[str], language: str | None, declared: str | None = None,
+                        languages: frozenset[str] = frozenset()) -> list[str | None]:
     """The language of each paragraph long enough to judge (else None), given the document's ``language``."""
     words = [list(map(str.casefold, _LETTERS.findall(p))) for p in paragraphs]
     common = {w for w, _ in Counter(itertools.chain.from_iterable(words)).most_common(COMMON_WORDS)}
@@ -273,7 +291,7 @@ def paragraph_languages(paragraphs: list[str], language: str | None, declared: s
                 sum(map(common.__contains__, tokens)) >= MIN_COMMON_SHARE * len(tokens):
             found.append(language)
         else:
-            found.append(detect_language(paragraph[:PARAGRAPH_SAMPLE_CHARS], hint)[0])
+            found.append(detect_language(paragraph[:PARAGRAPH_SAMPLE_CHARS], hint, languages)[0])
     return found
 
 

@@ -21,6 +21,7 @@ import os
 import tempfile
 from collections import Counter
 from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -31,16 +32,18 @@ import pyarrow as pa
 from pipeline.config import Source, SourcesConfig, WarcSource
 from pipeline.crawl.paths import raw_dir
 from pipeline.crawl.rawzone import raw_warc_files
-from pipeline.crawl.run import needs_crawl
-from pipeline.dataset import Dataset
+from pipeline.crawl.run import crawl_source, needs_crawl
+from pipeline.dataset import Dataset, PartitionKey
 from pipeline.document import Document
-from pipeline.errors import InputError
+from pipeline.errors import InputError, PipelineError
+from pipeline.pools import check_pools
 from pipeline.progress import track
-from pipeline.recipe import default_steps, split_steps
+from pipeline.recipe import SourceSettings, default_steps, split_steps
 from pipeline.sources import open_reader
 from pipeline.spill import RunRows
 from pipeline.steps import Step, run_steps
 from pipeline.storage import Storage, as_storage, scratch_dir
+from pipeline.translations import link_days
 from pipeline.warcpages import Shard
 
 log = logging.getLogger(__name__)
@@ -151,7 +154,8 @@ def run_source(
     source = config.get(source_name)
     stats: Counter[str] = Counter()
     documents = _documents(source, config, storage, day, stats, Shard())
-    docs = run_steps(documents, steps if steps is not None else default_steps(), stats, processes or default_processes())
+    steps = steps if steps is not None else default_steps(settings=SourceSettings.of(source))
+    docs = run_steps(documents, steps, stats, processes or default_processes())
     return _commit(storage, source, day, docs, stats)
 
 
@@ -222,7 +226,7 @@ def extract_shard(config: SourcesConfig, source_name: str, day: dt.date, storage
     use_system_allocator_for_arrow()
     source = config.get(source_name)
     stats: Counter[str] = Counter()
-    head, _ = split_steps(default_steps())
+    head, _ = split_steps(default_steps(settings=SourceSettings.of(source)))
     documents = _documents(source, config, storage, day, stats, shard)
     rel = _shard_rel(source.name, day, shard)
     with tempfile.NamedTemporaryFile(dir=scratch_dir(), prefix="shard-", suffix=".msgpack.zst") as tmp:
@@ -252,7 +256,7 @@ def finish_source(config: SourcesConfig, source_name: str, day: dt.date, storage
         stats.update(storage.read_json(f"{rel}.counts.json"))
     merged = track(heapq.merge(*(_read_documents(storage, f"{rel}.msgpack.zst") for rel in rels),
                                key=lambda doc: doc.position), f"finish {source.name} {day}", stats, unit="documents")
-    _, tail = split_steps(default_steps())
+    _, tail = split_steps(default_steps(settings=SourceSettings.of(source)))
     docs = run_steps(merged, tail, stats, processes or default_processes())
     return _commit(storage, source, day, docs, stats)
 
@@ -265,24 +269,70 @@ def run_day(
     from_raw: bool = False,
     refetch: bool = False,
 ) -> list[SourceRun]:
-    """Every (or the named) source for one day; a source that fails is reported, the others still run.
+    """Every (or the named) source for one day: :func:`run_days` with one day."""
+    return run_days(config, [day], data_dir, source_names, from_raw, refetch)
+
+
+def run_days(
+    config: SourcesConfig,
+    days: list[dt.date],
+    data_dir: str | Path | Storage = DEFAULT_DATA_DIR,
+    source_names: list[str] | None = None,
+    from_raw: bool = False,
+    refetch: bool = False,
+) -> list[SourceRun]:
+    """Every (or the named) source for each day, in (day, source) order; a source that fails is reported, the others
+    still run.
 
     Network sources are crawled into the raw zone first, unless ``from_raw`` (re-extract what the raw zone holds,
-    no network); ``refetch`` fetches articles again that an earlier run fetched.
+    no network); ``refetch`` fetches articles again that an earlier run fetched. The crawls run concurrently, as the
+    DAG's crawl tasks do: at most a pool's slots (``airflow/pools.json``) at once, each source's days one after another (a
+    day's crawl skips what the day before fetched, as when the days run one by one). Extraction starts once every
+    crawl has ended (its worker processes are forked, which a process with crawl threads running must not do) and
+    goes through the days and sources in order: the results do not depend on which crawl ends first.
     """
-    from pipeline.crawl.run import crawl_source
-
     storage = as_storage(data_dir)
+    sources = config.enabled(source_names)
+    to_crawl = [] if from_raw else [s for s in sources if needs_crawl(s)]
+    slots = check_pools(to_crawl)
+    crawls: dict[tuple[dt.date, str], Future] = {(day, s.name): Future() for day in days for s in to_crawl}
+    executors = {pool: ThreadPoolExecutor(slots[pool], thread_name_prefix=pool) for pool in {s.pool for s in to_crawl}}
+    try:
+        for source in to_crawl:
+            executors[source.pool].submit(_crawl_days, config, source.name, days, storage, refetch, crawls)
+    finally:
+        for executor in executors.values():
+            executor.shutdown()
     results = []
-    for source in config.enabled(source_names):
-        try:
-            if needs_crawl(source) and not from_raw:
-                crawl_source(config, source.name, day, storage, refetch=refetch)
-            results.append(run_source(config, source.name, day, storage))
-        except Exception as exc:  # a broken source must not sink the other sources' runs
-            log.exception("source %s failed for %s", source.name, day)
-            results.append(SourceRun(source_name=source.name, day=day, error=f"{type(exc).__name__}: {exc}"))
+    for day in days:
+        for source in sources:
+            try:
+                if (day, source.name) in crawls:
+                    crawls[(day, source.name)].result()
+                results.append(run_source(config, source.name, day, storage))
+            except Exception as exc:  # a broken source must not sink the other sources' runs
+                if isinstance(exc, PipelineError):  # a refusal its message explains (another run crawls it, ...)
+                    log.error("source %s failed for %s: %s", source.name, day, exc)
+                else:
+                    log.exception("source %s failed for %s", source.name, day)
+                results.append(SourceRun(source_name=source.name, day=day, error=f"{type(exc).__name__}: {exc}"))
+    link_translations(storage, [p for r in results for p in r.partitions])
     return results
+
+
+def link_translations(storage: Storage, partitions: Iterable[str]) -> dict[str, int]:
+    """Once a day's sources are committed: link the translations among the days their partitions are dated
+    (``partitions`` as in :attr:`SourceRun.partitions`); returns the number of links per day."""
+    return link_days(storage, {PartitionKey.from_relative_dir(p).day for p in partitions})
+
+
+def _crawl_days(config: SourcesConfig, source_name: str, days: list[dt.date], storage: Storage, refetch: bool,
+                crawls: dict[tuple[dt.date, str], Future]) -> None:
+    for day in days:
+        try:
+            crawls[(day, source_name)].set_result(crawl_source(config, source_name, day, storage, refetch=refetch))
+        except BaseException as exc:  # reported by the source's run of that day
+            crawls[(day, source_name)].set_exception(exc)
 
 
 def days_between(start: dt.date, end: dt.date) -> list[dt.date]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pyarrow as pa
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 # Key of the Parquet file metadata entry that carries the schema version.
 SCHEMA_VERSION_KEY = b"news_corpus.schema_version"
@@ -28,7 +28,8 @@ ARTIFACT_TYPE = pa.struct(
 ARTICLE_FIELDS: tuple[pa.Field, ...] = (
     _field("article_id", pa.string(), "Stable id: first 32 hex digits of SHA-256 of the canonical URL.", False),
     _field("url", pa.string(), "URL the page was fetched from (after redirects).", False),
-    _field("canonical_url", pa.string(), "Canonical URL: the page's rel=canonical or og:url, normalised.", False),
+    _field("canonical_url", pa.string(), "Canonical URL: the page's rel=canonical or og:url when on the page's own "
+           "site (one on another site names the text's origin), normalised; else the page's URL.", False),
     _field("source_name", pa.string(), "Name of the configured source that produced the row.", False),
     _field("title", pa.string(), "Article title."),
     _field("description", pa.string(), "Summary from the page's metadata."),
@@ -58,6 +59,11 @@ ARTICLE_FIELDS: tuple[pa.Field, ...] = (
     _field("source_language", pa.string(), "ISO 639-1 language the article was translated from; null if unknown."),
     _field("source_language_confidence", pa.string(), "low / medium / high for `source_language`; null if unknown."),
     _field("origin_outlet", pa.string(), "Outlet the article was taken from, when known (e.g. Israel Hayom)."),
+    # v3: the original of a translation, found across sources (pipeline.translations)
+    _field("translation_of", pa.string(), "article_id of the original this article translates: another language, "
+           "another site, dated the same day or up to two days before; else null."),
+    _field("translation_evidence", pa.string(), "Why `translation_of` was linked: the numbers and names shared "
+           "with the original, and how many in the same order."),
 )
 
 ARTICLE_SCHEMA = pa.schema(ARTICLE_FIELDS, metadata={SCHEMA_VERSION_KEY: str(SCHEMA_VERSION).encode()})

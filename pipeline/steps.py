@@ -101,6 +101,8 @@ class ExtractArticle(DocumentStep):
         doc.published_at = extracted.published_at
         doc.paragraphs = extracted.paragraphs
         doc.html_lang = extracted.html_lang
+        doc.links = extracted.links
+        doc.bylines = extracted.bylines
         doc.findings.extend(extracted.findings)
         # The body is parsed: dropping the bytes keeps memory flat and makes the document cheap to pass on.
         doc.page = dataclasses.replace(doc.page, body=b"")
@@ -112,12 +114,15 @@ class DetectLanguage(DocumentStep):
 
     name = "language"
 
+    def __init__(self, languages: frozenset[str] = frozenset()) -> None:
+        self.languages = languages  # the source's languages: preferred whenever the text could be in one of them
+
     def warm_up(self) -> None:
         warm_up_language()
 
     def process(self, doc: Document) -> Document:
-        doc.language, doc.language_probability = detect_language(doc.text, doc.html_lang)
-        doc.paragraph_languages = paragraph_languages(doc.paragraphs, doc.language, doc.html_lang)
+        doc.language, doc.language_probability = detect_language(doc.text, doc.html_lang, self.languages)
+        doc.paragraph_languages = paragraph_languages(doc.paragraphs, doc.language, doc.html_lang, self.languages)
         return doc
 
 

@@ -16,11 +16,15 @@ backoff for about half a minute before the error reaches the task, whose own ret
 
 from __future__ import annotations
 
+import atexit
+import fcntl
 import json
 import logging
 import os
 import re
+import shutil
 import tempfile
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -54,11 +58,69 @@ def aws_endpoint() -> str | None:
     return os.environ.get("AWS_ENDPOINT_URL_S3") or os.environ.get("AWS_ENDPOINT_URL") or None
 
 
+SCRATCH_PREFIX = "news-corpus-"
+_scratch: dict[str, Path] = {}  # by scratch root: this process's folder there
+_scratch_lock = threading.Lock()
+
+
 def scratch_dir() -> Path:
-    """Local scratch space for this process (spills, WARCs being written): ``NEWS_CORPUS_SCRATCH`` or the temp dir."""
-    path = Path(os.environ.get("NEWS_CORPUS_SCRATCH") or tempfile.gettempdir())
-    path.mkdir(parents=True, exist_ok=True)
+    """This process's local scratch folder (spills, WARCs being written, shard files): ``news-corpus-<pid>-<id>/``
+    under ``NEWS_CORPUS_SCRATCH`` or the temp dir, removed when the process exits.
+
+    Beside it, ``<folder>.lock`` is locked (flock) for as long as the process or a child it forked lives; the kernel
+    drops the lock when they die, however they die. So the first call in a process removes every folder whose lock
+    is free: what runs killed before it left, never the scratch of a run still in progress. The scratch root must
+    be a local disk (flock on a network file system is not reliable).
+    """
+    root = Path(os.environ.get("NEWS_CORPUS_SCRATCH") or tempfile.gettempdir())
+    with _scratch_lock:  # a run's crawl threads ask at once
+        path = _scratch.get(str(root))
+        if path is None or not path.is_dir():
+            root.mkdir(parents=True, exist_ok=True)
+            clean_scratch(root)
+            path = _scratch[str(root)] = _own_scratch(root)
     return path
+
+
+def _own_scratch(root: Path) -> Path:
+    name = f"{SCRATCH_PREFIX}{os.getpid()}-{uuid.uuid4().hex[:8]}"
+    # Locked before it is visible under its name, so a cleaner never sees a live folder's lock free.
+    hidden = root / f".{name}.lock"
+    fd = os.open(hidden, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    os.rename(hidden, root / f"{name}.lock")
+    (root / name).mkdir()
+    atexit.register(_remove_scratch, root / name, fd, os.getpid())
+    return root / name  # the lock's descriptor stays open, and so locked, until the process ends
+
+
+def _remove_scratch(path: Path, fd: int, owner: int) -> None:
+    if os.getpid() == owner:  # not in a forked child that runs exit handlers
+        shutil.rmtree(path, ignore_errors=True)
+        path.with_name(f"{path.name}.lock").unlink(missing_ok=True)
+        os.close(fd)
+
+
+def clean_scratch(root: Path) -> list[Path]:
+    """Remove the scratch folders under ``root`` whose processes are gone (their lock is free); returns them."""
+    removed = []
+    for lock in sorted(root.glob(f"{SCRATCH_PREFIX}*.lock")):
+        try:
+            fd = os.open(lock, os.O_RDWR)
+        except OSError:  # removed meanwhile, or another user's
+            continue
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:  # its process (or a child of it) still runs
+            os.close(fd)
+            continue
+        folder = lock.with_suffix("")
+        shutil.rmtree(folder, ignore_errors=True)
+        lock.unlink(missing_ok=True)
+        os.close(fd)
+        removed.append(folder)
+        log.warning("removed %s, the scratch of a run that was killed", folder)
+    return removed
 
 
 def _transient(exc: BaseException) -> bool:
@@ -112,6 +174,9 @@ class Storage:
     """A data root. ``Storage("data")``, ``Storage("/srv/corpus")``, ``Storage("s3://bucket/corpus")``."""
 
     def __init__(self, root: str | Path) -> None:
+        if not isinstance(root, (str, Path)):
+            # str() of a Storage is its repr: it became a local folder named "Storage('s3:...".
+            raise TypeError(f"a data root is a path or a URL, not {type(root).__name__} (use as_storage)")
         self.root = str(root)
         self.fs, self.base = _filesystem(self.root)
         self.is_local = isinstance(self.fs, pafs.LocalFileSystem)
@@ -209,11 +274,20 @@ class Storage:
                 found.append((rel, info.size))
         return sorted(found)
 
-    def read_parquet(self, rel: str, schema: pa.Schema | None = None) -> pa.Table:
+    def read_parquet(self, rel: str, schema: pa.Schema | None = None, columns: list[str] | None = None) -> pa.Table:
+        """``rel`` as a table; only ``columns`` when given (the others are not read)."""
         path = self._path(rel)
         try:
             return self._retrying(f"read {self.url(rel)}",
-                                  lambda: pq.read_table(path, filesystem=self.fs, schema=schema))
+                                  lambda: pq.read_table(path, filesystem=self.fs, schema=schema, columns=columns))
+        except FileNotFoundError:
+            raise FileNotFoundError(f"{self.url(rel)}: no such file") from None
+
+    def read_parquet_schema(self, rel: str) -> pa.Schema:
+        """The schema of a Parquet file, with its metadata, from its footer alone."""
+        path = self._path(rel)
+        try:
+            return self._retrying(f"read {self.url(rel)}", lambda: pq.read_schema(path, filesystem=self.fs))
         except FileNotFoundError:
             raise FileNotFoundError(f"{self.url(rel)}: no such file") from None
 
@@ -264,6 +338,15 @@ class Storage:
         with tempfile.NamedTemporaryFile(dir=scratch_dir(), prefix="write-", suffix=".parquet") as tmp:
             pq.write_table(table, tmp.name, **options)
             self.upload(Path(tmp.name), rel)
+
+    def hidden_files(self, prefix: str) -> list[str]:
+        """The hidden files under the folder ``prefix``, relative to the root: what killed writers leave (a write's
+        ``.partial``, an older version's ``.open`` WARC). Only a local root has them: an object store shows an
+        upload only once it completes."""
+        folder = self.local_path(prefix)
+        if folder is None or not folder.is_dir():
+            return []
+        return sorted(path.relative_to(self.base).as_posix() for path in folder.rglob(".*") if path.is_file())
 
     def delete(self, rel: str) -> None:
         """Remove ``rel``; nothing when it does not exist."""

@@ -44,8 +44,13 @@ def test_backfill_covers_each_day_and_late_articles_land_on_their_day(sample_sou
     data = tmp_path / "data"
     proc = cli("backfill", "--start", "2022-01-05", "--end", "2022-01-07", "--sources", str(sample_sources),
                "--data", str(data))
-    assert proc.returncode == 0, proc.stderr
-    assert [line.split()[0] for line in proc.stdout.splitlines()] == ["2022-01-05", "2022-01-06", "2022-01-07"]
+    # The sample has no input for 2022-01-05: the quality gate fails that day, after every day is written.
+    assert proc.returncode == 1, proc.stderr
+    runs, gates = proc.stdout.splitlines()[:3], proc.stdout.splitlines()[3:]
+    assert [line.split()[0] for line in runs] == ["2022-01-05", "2022-01-06", "2022-01-07"]
+    assert [line.split(f" ({data}/quality/")[0] for line in gates] == [
+        "2022-01-05 gate: fail", "FAIL 2022-01-05 sample: missing input (warc_no_files 1); sample: 0 articles",
+        "2022-01-06 gate: pass", "2022-01-07 gate: pass"]
     days = {p.name for p in (data / "articles").iterdir()}
     assert {"date=2022-01-05", "date=2022-01-06", "date=2022-01-07"} <= days
 

@@ -3,7 +3,9 @@
 Hosts are crawled in parallel (a thread pool does the I/O) while each host sees at most
 ``per_host_concurrency`` requests in flight and request starts at least ``delay_seconds`` apart (longer when its
 robots.txt asks for a Crawl-delay or a 429/503 carries Retry-After). One thread, the caller's, makes every
-decision and writes every record, so the bookkeeping needs no locks.
+decision and writes every record, so the bookkeeping needs no locks. With :class:`HostLeases` (as every crawl
+into a data root has), a host is crawled only while this crawler holds its lease in the crawl state, so crawlers in
+other processes and on other machines never talk to it at the same time, and the delay carries over between them.
 
 What to fetch comes from a :class:`CrawlPlan` (one per source kind): seed requests, and the requests a feed,
 sitemap or listing page leads to.
@@ -12,6 +14,7 @@ sitemap or listing page leads to.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import heapq
 import itertools
 import logging
@@ -27,6 +30,7 @@ from urllib.parse import urljoin
 
 from pipeline.config import CrawlSettings, _SourceBase
 from pipeline.crawl.fetcher import Fetcher, FetchFailure, Response
+from pipeline.crawl.lease import HostLeases
 from pipeline.crawl.rawzone import ARTICLE_ROLE, RawZoneWriter
 from pipeline.crawl.robots import ALLOW_ALL, RobotsPolicy, policy_from, robots_url
 from pipeline.crawl.urls import crawl_key, host_key
@@ -92,12 +96,17 @@ class _Host:
     delay: float = 0.0
     robots: RobotsPolicy | None = None
     robots_pending: bool = False
+    leased: bool = False  # this crawler holds the host's lease (with HostLeases)
+    lease_pending: bool = False
+    lease_retry_at: float = 0.0  # when to ask again for a lease another crawler holds
 
 
 class Crawler:
     def __init__(self, settings: CrawlSettings, plan: CrawlPlan, recorder: RawZoneWriter,
-                 already_fetched: Callable[[str], bool] = lambda url: False, rng: random.Random | None = None) -> None:
+                 already_fetched: Callable[[str], bool] = lambda url: False, rng: random.Random | None = None,
+                 host_leases: HostLeases | None = None) -> None:
         self.settings = settings
+        self.host_leases = host_leases
         self.plan = plan
         self.recorder = recorder
         self.already_fetched = already_fetched
@@ -109,9 +118,11 @@ class Crawler:
         self._articles_queued = 0
         self._delayed: list[tuple[float, int, Request]] = []
         self._order = itertools.count()
-        # (request, every exchange it took: one, or a robots.txt redirect chain); the last is the result
-        self._done: queue.SimpleQueue[tuple[Request, list[Response | FetchFailure]]] = queue.SimpleQueue()
+        # What the worker threads finished, to be handled in the loop: a response (every exchange the request took:
+        # one, or a robots.txt redirect chain) or the answer to a lease request.
+        self._done: queue.SimpleQueue[Callable[[], None]] = queue.SimpleQueue()
         self._in_flight = 0
+        self._leases_pending = 0
 
     # -- what to fetch ------------------------------------------------------------------------------------------
 
@@ -146,7 +157,8 @@ class Crawler:
         for request in self.plan.seeds():
             self.add(request)
         progress = Progress(f"crawl {self.recorder.source_name} {self.recorder.day}", unit="requests")
-        with ThreadPoolExecutor(self.settings.max_parallel_requests, thread_name_prefix="crawl") as pool:
+        with ThreadPoolExecutor(self.settings.max_parallel_requests, thread_name_prefix="crawl") as pool, \
+                ThreadPoolExecutor(self.settings.max_parallel_requests, thread_name_prefix="crawl-lease") as leasing:
             try:
                 while True:
                     now = time.monotonic()
@@ -154,33 +166,38 @@ class Crawler:
                     while self._delayed and self._delayed[0][0] <= now:
                         request = heapq.heappop(self._delayed)[2]
                         self._host(request.url).queue.appendleft(request)
-                    wake = self._dispatch(pool, now)
-                    if not self._in_flight and wake is None:
-                        break
+                    wake = self._dispatch(pool, leasing, now)
+                    if not self._in_flight and not self._leases_pending and wake is None and not self._delayed:
+                        break  # a retry still waiting for its time keeps the crawl going
                     if self._delayed:
                         wake = min(wake if wake is not None else float("inf"), self._delayed[0][0])
                     timeout = None if wake is None else max(0.0, wake - time.monotonic())
                     try:
-                        item = self._done.get(timeout=timeout)
+                        finished = self._done.get(timeout=timeout)
                     except queue.Empty:
                         continue
-                    self._handle(*item)
+                    finished()
                     while not self._done.empty():
-                        self._handle(*self._done.get_nowait())
+                        self._done.get_nowait()()
             finally:
                 self._report(progress)
                 progress.close()
                 self.fetcher.close()
+                for key, host in self._hosts.items():
+                    if host.leased:
+                        self._release(leasing, key, host)
 
     def _report(self, progress: Progress) -> None:
         done = sum(self.recorder.outcomes.values())
         waiting = self._in_flight + len(self._delayed) + sum(len(host.queue) for host in self._hosts.values())
         progress.update(done=done, total=done + waiting, skipped=sum(self.recorder.skipped.values()))
 
-    def _dispatch(self, pool: ThreadPoolExecutor, now: float) -> float | None:
+    def _dispatch(self, pool: ThreadPoolExecutor, leasing: ThreadPoolExecutor, now: float) -> float | None:
         """Start every request that politeness allows now; return when the next one could start (None: nothing)."""
         wake: float | None = None
         for key, host in self._hosts.items():
+            if host.leased and not host.queue and not host.in_flight:
+                self._release(leasing, key, host)  # idle: another crawler may have the host meanwhile
             while host.queue and host.in_flight < self.settings.per_host_concurrency:
                 if self._in_flight >= self.settings.max_parallel_requests:
                     return now + 0.01 if wake is None else min(wake, now + 0.01)
@@ -196,6 +213,10 @@ class Crawler:
                 if now < host.next_start:
                     wake = host.next_start if wake is None else min(wake, host.next_start)
                     break
+                if not self._leased(leasing, key, host, now):
+                    if not host.lease_pending:  # another crawler has it: ask again later
+                        wake = host.lease_retry_at if wake is None else min(wake, host.lease_retry_at)
+                    break
                 if host.robots is None:
                     request = Request(robots_url(host.queue[0].url), ROBOTS_ROLE)
                     host.robots_pending = True
@@ -206,6 +227,52 @@ class Crawler:
                 self._in_flight += 1
                 pool.submit(self._work, request)
         return wake
+
+    # -- host leases (politeness shared with other crawlers) -----------------------------------------------------
+
+    def _leased(self, leasing: ThreadPoolExecutor, key: str, host: _Host, now: float) -> bool:
+        """Whether this crawler may talk to the host now; if not, asks for its lease (in a worker thread)."""
+        if self.host_leases is None:
+            return True
+        if host.leased and self.host_leases.holds(key):
+            return True
+        host.leased = False  # never taken, or lost (the heartbeat found it someone else's)
+        if not host.lease_pending and now >= host.lease_retry_at:
+            host.lease_pending = True
+            self._leases_pending += 1
+            leasing.submit(self._ask_lease, key)
+        return False
+
+    def _ask_lease(self, key: str) -> None:
+        assert self.host_leases is not None
+        try:
+            next_allowed = self.host_leases.acquire(key)
+        except Exception:  # the store failed: as if another crawler held it; asked again later
+            log.exception("host lease of %s", key)
+            next_allowed = None
+        self._done.put(functools.partial(self._lease_answered, key, next_allowed))
+
+    def _lease_answered(self, key: str, next_allowed: float | None) -> None:
+        assert self.host_leases is not None
+        host = self._hosts[key]
+        host.lease_pending = False
+        self._leases_pending -= 1
+        now = time.monotonic()
+        if next_allowed is None:
+            log.info("host %s is being crawled by another crawler: waiting for its lease", key)
+            host.lease_retry_at = now + self.host_leases.leases.poll
+            return
+        host.leased = True
+        # The last holder's next allowed start, from its wall clock to our monotonic one.
+        host.next_start = max(host.next_start, now + next_allowed - time.time())
+
+    def _release(self, leasing: ThreadPoolExecutor, key: str, host: _Host) -> None:
+        assert self.host_leases is not None
+        host.leased = False
+        next_allowed = time.time() + max(0.0, host.next_start - time.monotonic())
+        leasing.submit(self.host_leases.release, key, next_allowed)
+
+    # -- fetching -----------------------------------------------------------------------------------------------
 
     def _work(self, request: Request) -> None:
         try:
@@ -218,7 +285,7 @@ class Crawler:
             log.exception("fetching %s failed", request.url)
             now = dt.datetime.now(dt.timezone.utc)
             exchanges = [FetchFailure(request.url, [], now, outcome="internal_error", detail=repr(exc))]
-        self._done.put((request, exchanges))
+        self._done.put(functools.partial(self._handle, request, exchanges))
 
     def _fetch_robots(self, url: str) -> list[Response | FetchFailure]:
         """robots.txt, following up to five redirects on the spot (RFC 9309)."""

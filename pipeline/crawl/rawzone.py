@@ -156,6 +156,14 @@ def crawl_summaries(storage: Storage, day: dt.date, source_name: str) -> list[di
     return [storage.read_json(rel) for rel in storage.list(raw_dir(day, source_name), suffix=".summary.json")]
 
 
+def crawl_log(storage: Storage, day: dt.date, source_name: str) -> Iterator[dict[str, Any]]:
+    """Every line of the crawl logs of (source, day), oldest crawl first."""
+    for rel in storage.list(raw_dir(day, source_name), suffix=".log.jsonl"):
+        for line in storage.read_bytes(rel).decode("utf-8").splitlines():
+            if line.strip():
+                yield json.loads(line)
+
+
 def raw_warc_files(storage: Storage, day: dt.date, source_name: str) -> list[str]:
     """The crawl WARCs of (source, day) in the raw zone, oldest crawl first."""
     return storage.list(raw_dir(day, source_name), suffix=".warc.gz")
@@ -171,6 +179,8 @@ def iter_raw_pages(storage: Storage, day: dt.date, source_name: str, stats: Coun
             stats["raw_no_files"] += 1
         for summary in crawl_summaries(storage, day, source_name):
             stats.update({f"crawl_{outcome}": n for outcome, n in summary["outcomes"].items()})
+            if not summary.get("complete", True):  # the crawl died: its raw zone holds part of the day
+                stats["crawl_incomplete"] += 1
     for number, rel in enumerate(files):
         if not shard.owns_file(number, len(files)):
             continue

@@ -9,7 +9,7 @@ import sys
 from pipeline.eval import devdata_dir
 
 # Each name is a module of this package with ``report(devdata: Path | None) -> None``.
-SECTIONS: list[str] = ["extraction", "langid", "encoding", "mt"]
+SECTIONS: list[str] = ["extraction", "langid", "encoding", "mt", "mt_linguistic", "translations"]
 
 
 def parse_sections(argv: list[str] | None) -> list[str]:

@@ -4,6 +4,11 @@
   ``source_language`` on translated articles whose source is known; per-kind precision (of the articles where a
   kind fired, the share that are machine-translated); hard negatives flagged.
 - Sample corpus (``data/sample``, when present): the same verdict and origin against its ``expect`` fields.
+- Manifest corpora (``tests/fixtures/mt_heldout``, written by someone who never saw the detectors: "unseen data";
+  ``tests/fixtures/mt_provenance``, the provenance detectors' development pages): each site's pages run through the
+  whole path as one run, so the site profile learns from them; recall and precision of ``is_machine_translated`` on
+  aggregator layouts, native articles flagged, origin-outlet accuracy; with the default settings and with each
+  site configured with its languages (``languages:``).
 - WMT23 ru->en (devdata): document-level ROC AUC of the LINGUISTIC findings alone (no template, provenance or
   layout evidence exists in plain text), machine against human translations of the same documents.
 """
@@ -16,6 +21,10 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict
 
 from pipeline.artifacts import FAMILY, ArtifactKind, Family
 from pipeline.document import Document, Page
@@ -27,12 +36,16 @@ from pipeline.mt.paragraphs import detect_language_mismatch
 from pipeline.mt.resources import weights
 from pipeline.mt.scoring import family_totals, weigh
 from pipeline.mt.script import detect_script_mix
-from pipeline.recipe import default_steps
-from pipeline.steps import run_steps
+from pipeline.mt.outlets import outlet_index
+from pipeline.recipe import SourceSettings, default_steps
+from pipeline.steps import Step, run_steps
 
 REPO = Path(__file__).resolve().parents[2]
 FIXTURES = REPO / "tests" / "fixtures" / "mt"
 SAMPLE = REPO / "data" / "sample"
+HELDOUT = REPO / "tests" / "fixtures" / "mt_heldout"
+PROVENANCE_PAGES = REPO / "tests" / "fixtures" / "mt_provenance"
+MANIFEST = "manifest.yaml"
 WMT_FILE = Path("mt") / "wmt23-ru-en-docs.jsonl"
 _FETCHED = dt.datetime(2022, 1, 7, tzinfo=dt.timezone.utc)
 
@@ -47,11 +60,12 @@ class Labelled:
     doc: Document | None  # None when the pipeline dropped the page
 
 
-def process_pages(pages: Iterable[tuple[str, bytes, tuple[tuple[str, str], ...]]]) -> dict[str, Document]:
-    """Run the whole per-article path over (url, body, headers) pages, as one batch; result by URL."""
+def process_pages(pages: Iterable[tuple[str, bytes, tuple[tuple[str, str], ...]]],
+                  steps: list[Step] | None = None) -> dict[str, Document]:
+    """Run the whole per-article path (or ``steps``) over (url, body, headers) pages, as one batch; result by URL."""
     docs = [Document(page=Page(url=url, body=body, fetched_at=_FETCHED, source_name="eval", headers=headers),
                      crawl_day=_FETCHED.date()) for url, body, headers in pages]
-    return {doc.page.url: doc for doc in run_steps(docs, default_steps(), Counter())}
+    return {doc.page.url: doc for doc in run_steps(docs, steps or default_steps(), Counter())}
 
 
 def fixture_corpus(root: Path = FIXTURES) -> list[Labelled]:
@@ -117,6 +131,99 @@ def corpus_metrics(items: list[Labelled]) -> CorpusMetrics:
                                 or any(f.weight > 0 for f in i.doc.findings)],
         dropped=[i.id for i in items if i.doc is None],
     )
+
+
+class ManifestEntry(BaseModel):
+    """One page of a manifest corpus (``manifest.yaml``: a list of these; other keys are ignored)."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    file: str
+    url: str
+    site: str
+    layout: str
+    kind: Literal["aggregator", "native"]
+    is_machine_translated: bool
+    origin_outlet: str | None = None
+    language: str | None = None
+
+
+def manifest_corpus(root: Path, configured: bool = False) -> list[tuple[ManifestEntry, Document | None]]:
+    """Every page of ``root/manifest.yaml`` through the whole path, one run per site (in manifest order), so that the
+    site profile learns from the site's pages; ``configured``: each site's run with ``languages:`` set to the
+    languages of its pages."""
+    entries = [ManifestEntry.model_validate(e) for e in yaml.safe_load((root / MANIFEST).read_text(encoding="utf-8"))]
+    by_site: dict[str, list[ManifestEntry]] = defaultdict(list)
+    for entry in entries:
+        by_site[entry.site].append(entry)
+    html = (("Content-Type", "text/html; charset=utf-8"),)
+    docs: dict[str, Document] = {}
+    for site_entries in by_site.values():
+        languages = tuple(sorted({e.language for e in site_entries if e.language})) if configured else ()
+        steps = default_steps(settings=SourceSettings(languages=languages))
+        docs.update(process_pages(((e.url, (root / e.file).read_bytes(), html) for e in site_entries), steps))
+    return [(entry, docs.get(entry.url)) for entry in entries]
+
+
+def same_outlet(found: str | None, expected: str) -> bool:
+    """Whether an inferred origin outlet is the expected one: the same name, or names and domains that resolve to one
+    outlet ("ynet" and "Yedioth Ahronoth"), or a domain whose stem is the name ("kathimerini.gr", "Kathimerini")."""
+    if not found:
+        return False
+    index = outlet_index()
+    resolved = {o.name for o in index.resolve(found)} & {o.name for o in index.resolve(expected)}
+    return name_key(found) == name_key(expected) or bool(resolved) or \
+        ("." in found and name_key(found.split(".")[0]) == name_key(expected))
+
+
+@dataclass(frozen=True)
+class UnseenMetrics:
+    aggregator_articles: int
+    recall: float  # of the machine-translated articles on aggregator layouts
+    precision: float  # of the articles flagged on aggregator layouts
+    native_articles: int
+    native_flagged: list[str]
+    outlet_accuracy: float  # flagged or not, on translated articles whose outlet is known
+    outlets_known: int
+    missed: list[str]
+    dropped: list[str]
+
+
+def unseen_metrics(items: list[tuple[ManifestEntry, Document | None]]) -> UnseenMetrics:
+    aggregator = [(e, d) for e, d in items if e.kind == "aggregator"]
+    flagged = [(e, d) for e, d in aggregator if d is not None and d.is_machine_translated]
+    translated = [(e, d) for e, d in aggregator if e.is_machine_translated]
+    known = [(e, d) for e, d in items if e.is_machine_translated and e.origin_outlet]
+    return UnseenMetrics(
+        aggregator_articles=len(aggregator),
+        recall=_ratio(sum(1 for e, d in translated if d is not None and d.is_machine_translated), len(translated)),
+        precision=_ratio(sum(1 for e, _ in flagged if e.is_machine_translated), len(flagged)),
+        native_articles=sum(1 for e, _ in items if e.kind == "native"),
+        native_flagged=[e.file for e, d in items if e.kind == "native" and d is not None and d.is_machine_translated],
+        outlet_accuracy=_ratio(sum(1 for e, d in known if d is not None and same_outlet(d.origin_outlet,
+                                                                                         e.origin_outlet)), len(known)),
+        outlets_known=len(known),
+        missed=[e.file for e, d in translated if d is None or not d.is_machine_translated],
+        dropped=[e.file for e, d in items if d is None],
+    )
+
+
+def _print_unseen(title: str, root: Path) -> None:
+    if not (root / MANIFEST).is_file():
+        print(f"{title}: skipped (no {root / MANIFEST})")
+        return
+    for configured in (False, True):
+        metrics = unseen_metrics(manifest_corpus(root, configured))
+        setting = "each site configured with its languages" if configured else "default settings"
+        print(f"{title}, {setting}: {metrics.aggregator_articles} articles on aggregator layouts, "
+              f"{metrics.native_articles} on native layouts"
+              + (f" ({len(metrics.dropped)} dropped: {', '.join(metrics.dropped)})" if metrics.dropped else ""))
+        print(f"  is_machine_translated on aggregator layouts  recall {metrics.recall:.3f}  "
+              f"precision {metrics.precision:.3f}" + (f"  missed: {', '.join(metrics.missed)}" if metrics.missed else ""))
+        print(f"  native articles flagged: {len(metrics.native_flagged)} of {metrics.native_articles}"
+              + (f" ({', '.join(metrics.native_flagged)})" if metrics.native_flagged else ""))
+        print(f"  origin_outlet accuracy {metrics.outlet_accuracy:.3f} (on {metrics.outlets_known} translated articles "
+              "with a known outlet)")
 
 
 def linguistic_score(text: str) -> float:
@@ -185,6 +292,8 @@ def report(devdata: Path | None) -> None:
     _print_corpus("fixture corpus (tests/fixtures/mt)", corpus_metrics(fixture_corpus()))
     if (SAMPLE / "manifest.json").is_file():
         _print_corpus("sample corpus (data/sample)", corpus_metrics(sample_corpus()))
+    _print_unseen("unseen data (tests/fixtures/mt_heldout)", HELDOUT)
+    _print_unseen("provenance development pages (tests/fixtures/mt_provenance)", PROVENANCE_PAGES)
     if devdata is None or not (devdata / WMT_FILE).is_file():
         print(f"WMT23: skipped ({WMT_FILE} not found in the development data)")
         return

@@ -17,13 +17,14 @@ from pathlib import Path
 import numpy as np
 import yaml
 
-from pipeline.artifacts import FAMILY, UNWEIGHED_FAMILIES, ArtifactKind, Family
+from pipeline.artifacts import FAMILY, RUN_FAMILIES, UNWEIGHED_FAMILIES, ArtifactKind, Family
 from pipeline.errors import PipelineError
 from pipeline.mt.resources import DATA_DIR, weights
 
 MAX_COUNT = 3
-# The kinds that may count towards translation; removals of other families keep weight 0 (the file requires it).
-KINDS = tuple(kind for kind in ArtifactKind if FAMILY[kind] not in UNWEIGHED_FAMILIES)
+# The kinds that may count towards translation; removals keep weight 0 (the file requires it), and the kinds a run
+# learns (the site's profile) keep the file's weights: one article alone says nothing about them.
+KINDS = tuple(kind for kind in ArtifactKind if FAMILY[kind] not in UNWEIGHED_FAMILIES | RUN_FAMILIES)
 
 
 def features(artifacts: list[tuple[str, float]]) -> list[float]:
@@ -89,7 +90,8 @@ def main(argv: list[str] | None = None) -> int:
     current = weights().model_dump(mode="json")
     current["bias"] = round(bias, 3)
     fitted = {str(kind): round(float(value), 3) for kind, value in zip(KINDS, w)}
-    current["weights"] = {str(kind): fitted.get(str(kind), 0.0) for kind in ArtifactKind}
+    kept = {str(kind): current["weights"][str(kind)] for kind in ArtifactKind if FAMILY[kind] in RUN_FAMILIES}
+    current["weights"] = {str(kind): fitted.get(str(kind), kept.get(str(kind), 0.0)) for kind in ArtifactKind}
     text = yaml.safe_dump(current, sort_keys=False)
     print(f"# fitted on {len(y)} articles ({int(y.sum())} machine-translated), l2={args.l2}", file=sys.stderr)
     if args.out:

@@ -16,6 +16,7 @@ from pipeline.artifacts import ArtifactKind, Finding
 from pipeline.mt.idioms import idiom_matcher
 from pipeline.mt.outlets import OutletIndex
 from pipeline.mt.paragraphs import mismatch_language
+from pipeline.mt.provenance import finding_outlet
 from pipeline.mt.resources import Outlet
 from pipeline.mt.script import script_language
 from pipeline.mt.source_line import GENERIC_SOURCE_LINE, line_outlets
@@ -47,7 +48,8 @@ def _finding_outlets(finding: Finding, index: OutletIndex, template: SiteTemplat
             if found:
                 return found
         return line_outlets(finding.evidence, index, GENERIC_SOURCE_LINE) or []
-    return []
+    outlet = finding_outlet(finding, index)  # a byline, link or declared URL
+    return [outlet] if outlet is not None else []
 
 
 def _finding_languages(finding: Finding) -> frozenset[str]:

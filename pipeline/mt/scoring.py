@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from pipeline.artifacts import FAMILY, ArtifactKind, Family, Finding
+from pipeline.mt.linguistic import strength
 from pipeline.mt.resources import Weights
 
 
@@ -31,7 +32,8 @@ def weigh(findings: Iterable[Finding], weights: Weights, known_aggregator: bool,
 
     Template lines count only on a known aggregator: elsewhere they are the site boilerplate that the cleaning
     step learns on every site ("Follow us on ..."), which says nothing about translation. Beyond the first
-    ``max_per_kind`` findings of a kind, a finding stays on record with weight 0.
+    ``max_per_kind`` findings of a kind, a finding stays on record with weight 0. The linguistic model's finding
+    weighs its kind's weight times its strength (log-odds over the model's flag threshold).
     """
     seen: dict[ArtifactKind, int] = defaultdict(int)
     weighed = []
@@ -39,7 +41,8 @@ def weigh(findings: Iterable[Finding], weights: Weights, known_aggregator: bool,
         seen[f.kind] += 1
         counts = (known_aggregator or FAMILY[f.kind] is not Family.TEMPLATE) and \
             (max_per_kind is None or seen[f.kind] <= max_per_kind)
-        weighed.append(dataclasses.replace(f, weight=weights.weights[f.kind] if counts else 0.0))
+        weight = weights.weights[f.kind] * (strength(f) if f.kind is ArtifactKind.LINGUISTIC_MODEL else 1.0)
+        weighed.append(dataclasses.replace(f, weight=round(weight, 6) if counts else 0.0))
     return weighed
 
 

@@ -1,7 +1,10 @@
 """``source_line_foreign``: an attribution line ("Source: lemonde.fr") naming a foreign-language outlet.
 
-Wire agencies ("Source: Reuters", "Source: AP") and English-language outlets are ordinary attribution on native
-articles and never fire; only outlets of ``outlets.yaml`` whose language is not the article's do.
+The line's label may be in any common language ("Quelle:", "Источник:", "Джерело:", "מקור:", "المصدر:", "来源：",
+"出典：", ...): an aggregator often leaves it untranslated. Wire agencies ("Source: Reuters", "Source: AP") and
+outlets in the article's language (or one of its source's languages) are ordinary attribution on native articles and
+never fire; only outlets whose language is another do (listed in ``outlets.yaml``, or a domain whose language
+:func:`pipeline.mt.outlets.host_language` knows).
 """
 
 from __future__ import annotations
@@ -13,11 +16,27 @@ from pipeline.artifacts import ArtifactKind, Finding
 from pipeline.mt.outlets import OutletIndex
 from pipeline.mt.resources import Outlet
 
-# An attribution line of any site: short, alone on its line.
+# The labels of attribution lines, by language.
+ATTRIBUTION_LABELS = (
+    # English
+    r"Sources?|Via|Original(?: article| story)?|Originally published (?:in|by|on|at)|First published (?:in|by|on)|"
+    r"Read the original(?: article| story)?(?: at| on| in)?|This (?:article|story) (?:first |originally )?appeared "
+    r"(?:in|on)|Courtesy of|Republished from|Adapted from|Read (?:more|the full (?:article|story)) (?:at|on)|"
+    r"Continue reading (?:at|on)",
+    r"Quellen?|(?:Ursprünglich|Zuerst|Erstmals) erschienen (?:in|bei|auf)|Originalartikel|Weiterlesen (?:bei|auf)",
+    r"D'après|Publié (?:initialement|d'abord) (?:dans|par|sur)|Paru (?:initialement )?(?:dans|sur)|Article original|"
+    r"Lire la suite sur",
+    r"Fuentes?|Vía|Publicado (?:originalmente|inicialmente) (?:en|em|por|no|na)|Artículo original|Artigo original",
+    r"Fonte|Fontes|Pubblicato (?:originariamente|originalmente|inizialmente) (?:su|da|in)|Articolo originale",
+    r"Источник|Источники|По материалам|Оригинал(?: статьи)?|Першоджерело|Джерело|За матеріалами",  # ru, uk
+    r"מקור|המקור|المصدر|مصدر|نقلا عن|نقلاً عن",  # Hebrew, Arabic
+    r"来源|來源|原文|出处|出處|稿源|转载自|轉載自|出典|出所|元記事|配信元|引用元",  # Chinese, Japanese
+    r"Bron|Źródło|Kaynak|Källa|Kilde|Zdroj",  # Dutch, Polish, Turkish, Swedish, Danish/Norwegian, Czech
+)
+# An attribution line of any site: short, alone on its line (in brackets, maybe), label, then the outlet.
 GENERIC_SOURCE_LINE = re.compile(
-    r"(?:Sources?|Via|Original(?: article| story)?|Originally published (?:in|by)|"
-    r"Read the original(?: article)?(?: at| on| in)?|This article (?:first )?appeared (?:in|on))"
-    r"\s*[:\-–]?\s+(?P<outlet>[^\n]{2,80}?)\s*\.?",
+    rf"[(\[]?\s*(?:{'|'.join(ATTRIBUTION_LABELS)})(?:\s*[:：]\s*|\s*[\-–—]\s*|\s+)"
+    r"(?P<outlet>[^\n]{2,80}?)\s*[.。]?\s*[)\]]?",
     re.IGNORECASE,
 )
 MAX_LINE_CHARS = 120
@@ -34,14 +53,18 @@ def line_outlets(line: str, index: OutletIndex, pattern: re.Pattern[str] = GENER
     return index.resolve(match.group("outlet"), slugs)
 
 
-def is_foreign(outlets: list[Outlet], article_language: str | None) -> bool:
-    return bool(outlets) and all(outlet.language != (article_language or "en") for outlet in outlets)
+def is_foreign(outlets: list[Outlet], article_language: str | None,
+               home: frozenset[str] = frozenset()) -> bool:
+    """Whether every outlet writes in a language that is neither the article's nor one of ``home`` (its source's)."""
+    return bool(outlets) and all(outlet.language != (article_language or "en") and outlet.language not in home
+                                 for outlet in outlets)
 
 
-def detect_source_lines(paragraphs: list[str], article_language: str | None, index: OutletIndex) -> list[Finding]:
+def detect_source_lines(lines: list[str], article_language: str | None, index: OutletIndex,
+                        home: frozenset[str] = frozenset()) -> list[Finding]:
     findings = []
-    for paragraph in paragraphs:
-        outlets = line_outlets(paragraph, index)
-        if outlets and is_foreign(outlets, article_language):
-            findings.append(Finding(ArtifactKind.SOURCE_LINE_FOREIGN, paragraph))
+    for line in lines:
+        outlets = line_outlets(line, index)
+        if outlets and is_foreign(outlets, article_language, home):
+            findings.append(Finding(ArtifactKind.SOURCE_LINE_FOREIGN, line))
     return findings

@@ -16,14 +16,14 @@ from typing import BinaryIO
 from urllib.parse import urljoin, urlsplit
 
 from urllib3.exceptions import HTTPError
-from warcio.archiveiterator import ArchiveIterator
+from warcio.archiveiterator import ArchiveIterator, UnseekableYetTellable
 from warcio.exceptions import ArchiveLoadFailed
 
 from pipeline.config import CrawlSettings, SourcesConfig, WarcSource
 from pipeline.crawl.decompress import gunzip_if_gzipped
 from pipeline.crawl.fetcher import Fetcher, FetchFailure
 from pipeline.crawl.netsafety import BlockedAddress
-from pipeline.crawl.rawzone import RawZoneWriter, iter_raw_pages
+from pipeline.crawl.rawzone import RawZoneWriter, crawl_log, iter_raw_pages
 from pipeline.document import Page
 from pipeline.storage import Storage, is_url
 from pipeline.warcpages import Shard, iter_warc_pages
@@ -32,6 +32,8 @@ log = logging.getLogger(__name__)
 
 PATH_LIST_ROLE = "warc_paths"
 WARC_ROLE = "warc"
+# The crawl-log outcome of a remote WARC file whose download broke off after its response began.
+CUT_OUTCOME = "cut"
 
 
 def _is_url(path: str) -> bool:
@@ -101,10 +103,28 @@ class WarcFileReader:
             else:
                 yield position, page
 
+    def _count_downloads(self, day: dt.date, stats: Counter[str]) -> None:
+        """The remote WARC files of the day, from the crawl logs (a file any crawl got whole counts as whole):
+        ``warc_no_files`` when there is none (an empty or unreachable path list), ``warc_download_cut`` per file
+        whose download broke off, ``warc_download_failed`` per file never received (404, refused, ...)."""
+        rank = {"200": 2, CUT_OUTCOME: 1}
+        best: dict[str, int] = {}
+        for line in crawl_log(self.storage, day, self.source.name):
+            if line.get("role") == WARC_ROLE:
+                best[line["url"]] = max(best.get(line["url"], 0), rank.get(line.get("outcome", ""), 0))
+        if not best:
+            stats["warc_no_files"] += 1
+            log.warning("source %s: no WARC files of %s were listed", self.source.name, day)
+        for reason, outcome in (("warc_download_cut", 1), ("warc_download_failed", 0)):
+            if n := sum(r == outcome for r in best.values()):
+                stats[reason] += n
+
     def pages(self, day: dt.date, stats: Counter[str],
               shard: Shard = Shard()) -> Iterator[tuple[tuple[int, int], Page]]:
         """The day's pages that ``shard`` owns, as ((file number, record number), page): raw zone files first."""
         if self.source.is_remote:
+            if shard.owns_whole_source_counts:
+                self._count_downloads(day, stats)
             yield from self._wanted(iter_raw_pages(self.storage, day, self.source.name, stats, shard), stats)
         files = self.files(day)
         if not files and not self.source.is_remote and shard.owns_whole_source_counts:
@@ -164,12 +184,15 @@ def copy_remote_warcs(source: WarcSource, day: dt.date, settings: CrawlSettings,
     try:
         for url in remote_warc_urls(source, day, fetcher, recorder):
             kept = read = 0
+            began = False
             try:
                 with fetcher.stream(url) as response:
                     if response.status != 200:
                         recorder.outcome(url, WARC_ROLE, str(response.status))
                         continue
-                    for record in ArchiveIterator(response):
+                    began = True
+                    records = ArchiveIterator(UnseekableYetTellable(response))
+                    for record in records:
                         if record.rec_type != "response":
                             continue
                         read += 1
@@ -177,12 +200,20 @@ def copy_remote_warcs(source: WarcSource, day: dt.date, settings: CrawlSettings,
                         if site_matches(target, source.sites) and source.accepts_url(target):
                             recorder.copy(record)
                             kept += 1
-                recorder.outcome(url, WARC_ROLE, "200", records=read, kept=kept)
+                    # warcio ends quietly at a record cut short when the server closed an unframed response:
+                    # bytes after the end of the last whole record are such a cut.
+                    trailing = records.fh.tell() - records.offset
+                if trailing:
+                    recorder.outcome(url, WARC_ROLE, CUT_OUTCOME, records=read, kept=kept,
+                                     detail=f"{trailing} bytes after the last whole record")
+                else:
+                    recorder.outcome(url, WARC_ROLE, "200", records=read, kept=kept)
             except BlockedAddress as exc:
                 recorder.outcome(url, WARC_ROLE, exc.reason, detail=str(exc))
             except (HTTPError, OSError, ArchiveLoadFailed, EOFError, ValueError) as exc:
-                # A file that breaks off keeps the records read so far; the crawl log says it broke.
-                recorder.outcome(url, WARC_ROLE, "connection_error", detail=f"{type(exc).__name__}: {exc}",
-                                 records=read, kept=kept)
+                # A file that breaks off keeps the records read so far; its outcome says it was cut, and the
+                # extraction counts it (warc_download_cut).
+                recorder.outcome(url, WARC_ROLE, CUT_OUTCOME if began else "connection_error",
+                                 detail=f"{type(exc).__name__}: {exc}", records=read, kept=kept)
     finally:
         fetcher.close()

@@ -295,10 +295,11 @@ class TestSite:
                  Reply(body=warc, headers=(("Content-Type", "application/warc"),)))
 
 
-# Crawl settings for tests: short delays and timeouts, and loopback explicitly allowed (the test site lives there).
+# Crawl settings for tests: short delays, timeouts and lease settling, and loopback explicitly allowed (the test site lives there).
 TEST_CRAWL = {"delay_seconds": 0.2, "connect_timeout_seconds": 0.5, "read_timeout_seconds": 0.5,
               "total_timeout_seconds": 3, "max_retries": 2, "backoff_base_seconds": 0.05, "max_body_bytes": 300_000,
-              "max_decompressed_bytes": 1_000_000, "allow_private_networks": ["127.0.0.0/8"]}
+              "max_decompressed_bytes": 1_000_000, "allow_private_networks": ["127.0.0.0/8"],
+              "lease_settle_seconds": 0.1}
 
 
 def test_sources(site: TestSite) -> dict[str, dict]:
