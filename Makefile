@@ -17,9 +17,12 @@ export NEWS_CORPUS_DATA ?= $(CURDIR)/$(DATA)
 .PHONY: setup run test airflow airflow-db airflow-pools sample bench eval train-mt clean cluster cluster-test cluster-stop \
 	browser
 
+# The first time, pip shows each package it fetches (about 170; see README for how long that takes).
 $(BIN)/.installed: requirements.txt pyproject.toml
+	@echo "Installing the pinned requirements into $(VENV)/ (first run only; see README, \"Two commands\")..."
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.txt
+	set -o pipefail; $(BIN)/pip install --disable-pip-version-check --progress-bar off -r requirements.txt \
+		| { grep --line-buffered -E '^(Collecting|Installing|Successfully)' || true; }
 	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
 	touch $@
 
@@ -38,9 +41,11 @@ airflow-pools: airflow-db
 
 ## run: the real DAG over the embedded sample for DAY (offline), then a summary of what it wrote
 run: setup airflow-pools
-	@echo "Running the news_corpus DAG for $(DAY) (airflow dags test; about a minute)..."
+	@echo "Running the news_corpus DAG for $(DAY) (airflow dags test; a few minutes, see README)..."
 	@$(BIN)/airflow dags test news_corpus --conf '{"day": "$(DAY)"}' > $(AIRFLOW_HOME)/dags-test.log 2>&1 \
-		|| (tail -40 $(AIRFLOW_HOME)/dags-test.log; exit 1)
+		|| { echo "news_corpus for $(DAY): the DAG run failed:"; \
+		     $(BIN)/python scripts/dag_test_errors.py $(AIRFLOW_HOME)/dags-test.log; \
+		     echo "(the whole log: $(AIRFLOW_HOME)/dags-test.log)"; exit 1; }
 	@echo "news_corpus for $(DAY): DAG run $$(grep -o 'DagRun Finished.*state=[a-z]*' $(AIRFLOW_HOME)/dags-test.log \
 		| tail -1 | sed 's/.*state=//') (log: $(AIRFLOW_HOME)/dags-test.log)"
 	@$(BIN)/python -m pipeline show --data $(NEWS_CORPUS_DATA)
@@ -56,9 +61,11 @@ test: setup
 
 ## airflow: a local Airflow (UI, scheduler, DAG processor) for this repo's dags/
 airflow: setup airflow-pools
-	@echo "Airflow UI: http://localhost:8080  (user admin; password in $(AIRFLOW_HOME)/simple_auth_manager_passwords.json.generated)"
-	# standalone starts its components as `airflow ...` subprocesses: the venv must come first on PATH.
-	PATH="$(CURDIR)/$(BIN):$$PATH" AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS=admin:admin $(BIN)/airflow standalone
+	@echo "Airflow UI: http://127.0.0.1:8080  (user admin; password in $(AIRFLOW_HOME)/simple_auth_manager_passwords.json.generated)"
+	# standalone starts its components as `airflow ...` subprocesses: the venv must come first on PATH. The API
+	# server listens on loopback only: the UI is for this machine.
+	PATH="$(CURDIR)/$(BIN):$$PATH" AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS=admin:admin AIRFLOW__API__HOST=127.0.0.1 \
+		$(BIN)/airflow standalone
 
 ## eval: quality on the development sets in ../shared/devdata (skips what is missing)
 eval: setup

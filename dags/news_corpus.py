@@ -9,13 +9,17 @@ default <repo>/data). Every task reads and writes only through the data root, so
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import logging
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from airflow.providers.standard.operators.empty import EmptyOperator
 from airflow.sdk import Asset, CronDataIntervalTimetable, Param, dag, task
+from airflow.sdk.exceptions import AirflowFailException
 
 REPO = Path(__file__).resolve().parent.parent
 # One name and URI whatever the environment of the process that parses the file: a URI made from the data root
@@ -25,15 +29,59 @@ ARTICLES = Asset(name="news_corpus_articles", uri="news-corpus://articles")
 # One crawl task per pool (a host family); a pool's slots bound how many crawls of that family run at once across
 # all runs, so a backfill of many days stays as polite as one day. `make run`/`make airflow` import this file.
 POOLS_FILE = REPO / "airflow" / "pools.json"
-CRAWL_POOLS = sorted(name for name in json.loads(POOLS_FILE.read_text(encoding="utf-8")) if name.startswith("crawl_"))
+POOLS = json.loads(POOLS_FILE.read_text(encoding="utf-8"))
+CRAWL_POOLS = sorted(name for name in POOLS if name.startswith("crawl_"))
+# Extraction (extract_shard, finish_source) runs in its own pool, so that however many runs a backfill starts, at
+# most its slots' worth of extraction tasks share the machine; each task takes cores / slots processes.
+EXTRACT_POOL = "extract"
 
 log = logging.getLogger(__name__)
+
+
+def fail_now_on_user_errors(function: Callable[..., Any]) -> Callable[..., Any]:
+    """The library's PipelineError (bad configuration, a bad parameter, a missing input) is not retried: the task
+    fails at once with the error's one line. Every other error is retried as the task's retries say."""
+
+    @functools.wraps(function)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from pipeline.errors import PipelineError
+
+        try:
+            return function(*args, **kwargs)
+        except PipelineError as exc:
+            raise AirflowFailException(str(exc)) from None
+
+    return wrapper
+
+
+def extract_processes() -> int:
+    """Worker processes of one extraction task: NEWS_CORPUS_PROCESSES, else the cores shared by the extract pool's
+    slots (as airflow/pools.json sizes them), so that a full pool does not oversubscribe the machine."""
+    from pipeline.runner import default_processes
+
+    if os.environ.get("NEWS_CORPUS_PROCESSES"):
+        return default_processes()
+    return max(1, (os.cpu_count() or 1) // POOLS[EXTRACT_POOL]["slots"])
+
+
+def sources_file() -> str:
+    return os.environ.get("NEWS_CORPUS_SOURCES", str(REPO / "sources.yaml"))
 
 
 def sources_config() -> Any:
     from pipeline.config import load_sources
 
-    return load_sources(os.environ.get("NEWS_CORPUS_SOURCES", REPO / "sources.yaml"))
+    return load_sources(sources_file())
+
+
+def crawled_sources(sources: list[str], params: dict[str, Any] | None) -> list[Any]:
+    """The sources that need a crawl: the network ones, none when re-extracting from the raw zone."""
+    from pipeline.crawl.run import needs_crawl
+
+    if (params or {}).get("from_raw"):
+        return []
+    config = sources_config()
+    return [config.get(name) for name in sources if needs_crawl(config.get(name))]
 
 
 def data_root() -> Any:
@@ -54,7 +102,8 @@ def data_root() -> Any:
     default_args={"retries": 2, "retry_delay": dt.timedelta(minutes=2), "retry_exponential_backoff": True},
     params={
         "day": Param(None, type=["null", "string"], format="date", description="Day to process (YYYY-MM-DD); "
-                     "default: the run's data interval start."),
+                     "default: the run's data interval start, or for a manual run (which has none) yesterday "
+                     "in UTC, the last complete day."),
         "sources": Param([], type="array", description="Only these source names (default: all enabled)."),
         "from_raw": Param(False, type="boolean", description="No crawl: re-extract the day from the raw zone."),
         "refetch": Param(False, type="boolean", description="Fetch articles again that earlier runs fetched."),
@@ -66,29 +115,34 @@ def data_root() -> Any:
 )
 def news_corpus() -> None:
     @task
+    @fail_now_on_user_errors
     def day_to_process(params: dict[str, Any] | None = None, data_interval_start: Any = None) -> str:
         from pipeline.runner import resolve_day
 
         return resolve_day((params or {}).get("day"), data_interval_start).isoformat()
 
     @task
+    @fail_now_on_user_errors
     def sources_to_process(params: dict[str, Any] | None = None) -> list[str]:
-        return [source.name for source in sources_config().enabled((params or {}).get("sources") or None)]
+        from pipeline.errors import ConfigError
+
+        names = [source.name for source in sources_config().enabled((params or {}).get("sources") or None)]
+        if not names:
+            raise ConfigError(f"{sources_file()}: no source is enabled")
+        return names
 
     @task
+    @fail_now_on_user_errors
     def to_crawl(sources: list[str], pool: str, params: dict[str, Any] | None = None) -> list[str]:
         """The sources of this pool to crawl; none when re-extracting from the raw zone."""
-        from pipeline.crawl.run import needs_crawl
         from pipeline.pools import check_pools
 
-        if (params or {}).get("from_raw"):
-            return []
-        config = sources_config()
-        crawled = [config.get(name) for name in sources if needs_crawl(config.get(name))]
+        crawled = crawled_sources(sources, params)
         check_pools(crawled, POOLS_FILE)
         return [s.name for s in crawled if s.pool == pool]
 
     @task(map_index_template="{{ task.op_kwargs['source_name'] }}")
+    @fail_now_on_user_errors
     def crawl_source(source_name: str, day: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
         from pipeline.crawl.run import crawl_source as crawl
 
@@ -96,8 +150,8 @@ def news_corpus() -> None:
                         refetch=bool((params or {}).get("refetch")))
         return {"source": source_name, "outcomes": summary["outcomes"], "skipped": summary["skipped"]}
 
-    # all_done: one source's failed crawl must not stop the other sources' extraction (publish reports it).
-    @task(trigger_rule="all_done")
+    @task
+    @fail_now_on_user_errors
     def plan_shards(sources: list[str], day: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
         """One entry per shard of every source: what extract_shard is mapped over."""
         from pipeline.runner import plan_shards as shards_of
@@ -106,30 +160,37 @@ def news_corpus() -> None:
         plan = []
         for name in sources:
             count = shards_of(config, name, dt.date.fromisoformat(day), storage, (params or {}).get("shards"))
-            plan += [{"source_name": name, "shard": index, "shards": count} for index in range(count)]
+            plan += [{"source_name": name, "shard": index, "shards": count, "day": day} for index in range(count)]
         return plan
 
-    @task(map_index_template="{{ task.op_kwargs['source_name'] }} {{ task.op_kwargs['shard'] }}")
+    @task(map_index_template="{{ task.op_kwargs['source_name'] }} {{ task.op_kwargs['shard'] }}", pool=EXTRACT_POOL)
+    @fail_now_on_user_errors
     def extract_shard(source_name: str, shard: int, shards: int, day: str) -> dict[str, Any]:
         from pipeline.runner import extract_shard as extract
         from pipeline.warcpages import Shard
 
-        result = extract(sources_config(), source_name, dt.date.fromisoformat(day), data_root(), Shard(shard, shards))
+        result = extract(sources_config(), source_name, dt.date.fromisoformat(day), data_root(), Shard(shard, shards),
+                         extract_processes())
         return result.to_xcom()
 
-    # all_done: a source whose shard failed fails here, naming the shard; the other sources still commit.
-    @task(map_index_template="{{ task.op_kwargs['source_name'] }}", trigger_rule="all_done")
+    @task(map_index_template="{{ task.op_kwargs['source_name'] }}", pool=EXTRACT_POOL)
+    @fail_now_on_user_errors
     def finish_source(source_name: str, day: str, plan: list[dict[str, Any]]) -> dict[str, Any]:
         from pipeline.runner import finish_source as finish
 
         shards = next(entry["shards"] for entry in plan if entry["source_name"] == source_name)
-        result = finish(sources_config(), source_name, dt.date.fromisoformat(day), data_root(), shards)
+        result = finish(sources_config(), source_name, dt.date.fromisoformat(day), data_root(), shards,
+                        extract_processes())
         return result.to_xcom()
 
+    # all_done: it runs when a crawl or a source failed (and reports it); not when planning failed (see below). The
+    # day and the sources are pulled, not passed: a setup's direct downstream tasks must be all_success.
     @task(outlets=[ARTICLES], trigger_rule="all_done", retries=0)
-    def publish(results: list[dict[str, Any]], sources: list[str], day: str, planned: list[str],
-                crawled: list[dict[str, Any]], outlet_events: Any = None) -> dict[str, Any]:
-        not_crawled = sorted(set(planned) - {c["source"] for c in crawled if c})
+    def publish(results: list[dict[str, Any]], crawled: list[dict[str, Any]], ti: Any = None,
+                params: dict[str, Any] | None = None, outlet_events: Any = None) -> dict[str, Any]:
+        day, sources = ti.xcom_pull(task_ids="day_to_process"), ti.xcom_pull(task_ids="sources_to_process")
+        planned = {s.name for s in crawled_sources(sources, params)}
+        not_crawled = sorted(planned - {c["source"] for c in crawled if c})
         if not_crawled:
             raise RuntimeError(f"crawls failed for {day}: {', '.join(not_crawled)}")
         from pipeline.dataset import Dataset, RunKey
@@ -154,18 +215,23 @@ def news_corpus() -> None:
         outlet_events[ARTICLES].extra = {"day": day, "articles": summary["articles"], "data": summary["data"]}
         return summary
 
-    day = day_to_process()
-    sources = sources_to_process()
-    plans = [to_crawl.override(task_id=f"to_{pool}")(sources, pool) for pool in CRAWL_POOLS]
+    # Planning (the day, the sources, which to crawl, the shards) is a chain of setup tasks: when one fails, every
+    # task after it ends upstream_failed whatever its trigger rule, instead of running on a missing XCom. A failed
+    # crawl or shard is not planning: the no-op joins below wait for all of them, so the other sources go on.
+    day = day_to_process().as_setup()
+    sources = sources_to_process().as_setup()
+    plans = [to_crawl.override(task_id=f"to_{pool}")(sources, pool).as_setup() for pool in CRAWL_POOLS]
     crawls = [crawl_source.override(task_id=pool, pool=pool).partial(day=day).expand(source_name=plan)
               for pool, plan in zip(CRAWL_POOLS, plans)]
-    shard_plan = plan_shards(sources, day)
-    for crawl in crawls:
-        crawl >> shard_plan
-    extracted = extract_shard.partial(day=day).expand_kwargs(shard_plan)
+    crawls_done = EmptyOperator(task_id="crawls_done", trigger_rule="all_done")
+    shard_plan = plan_shards(sources, day).as_setup()
+    crawls >> crawls_done >> shard_plan
+    extracted = extract_shard.expand_kwargs(shard_plan)
+    shards_done = EmptyOperator(task_id="shards_done", trigger_rule="all_done")
+    # A source whose shard failed fails in finish_source, naming the shard; the other sources still commit.
     results = finish_source.partial(day=day, plan=shard_plan).expand(source_name=sources)
-    extracted >> results
-    publish(results, sources, day, plans[0].concat(*plans[1:]), crawls[0].concat(*crawls[1:]))
+    extracted >> shards_done >> results
+    publish(results, crawls[0].concat(*crawls[1:]))
 
 
 news_corpus()

@@ -18,6 +18,7 @@ from pipeline.dataset import Dataset
 from pipeline.document import Document, Page
 from pipeline.errors import PipelineError
 from pipeline.gate import check_day, quality_rel
+from pipeline.progress import show_bars
 from pipeline.runner import DEFAULT_DATA_DIR, SourceRun, days_between, run_day, run_days
 from pipeline.schema import schema_markdown
 from pipeline.recipe import default_steps
@@ -131,6 +132,15 @@ def cmd_show(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_pools(args: argparse.Namespace) -> int:
+    from pipeline.sizing import suggested_extract_pool
+
+    if not args.suggest:
+        raise PipelineError("pools: nothing to do (--suggest prints the extract pool sized for this machine)")
+    print(json.dumps(suggested_extract_pool(args.cores, args.memory_gib, args.processes), indent=2))
+    return 0
+
+
 def cmd_report(args: argparse.Namespace) -> int:
     from pipeline.report import report_dir, write_report
     from pipeline.storage import Storage
@@ -166,13 +176,13 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--refetch", action="store_true", help="fetch articles again that earlier runs fetched")
 
     run = add_command("run", help="process one day")
-    run.add_argument("--day", type=_day, required=True)
+    run.add_argument("--day", type=_day, required=True, metavar="YYYY-MM-DD", help="the day to process (UTC)")
     with_sources(run)
     run.set_defaults(func=cmd_run)
 
     backfill = add_command("backfill", help="process a range of days, inclusive")
-    backfill.add_argument("--start", type=_day, required=True)
-    backfill.add_argument("--end", type=_day, required=True)
+    backfill.add_argument("--start", type=_day, required=True, metavar="YYYY-MM-DD", help="first day (UTC)")
+    backfill.add_argument("--end", type=_day, required=True, metavar="YYYY-MM-DD", help="last day, included")
     with_sources(backfill)
     backfill.set_defaults(func=cmd_backfill)
 
@@ -195,10 +205,17 @@ def build_parser() -> argparse.ArgumentParser:
     extract.set_defaults(func=cmd_extract)
 
     show = add_command("show", help="summarise the dataset's partitions")
-    show.add_argument("--day", type=_day)
+    show.add_argument("--day", type=_day, metavar="YYYY-MM-DD", help="only this day")
     show.add_argument("--source", help="a site, e.g. thelimitedtimes.com")
     show.add_argument("--data", default=DEFAULT_DATA_DIR, help="data root: a folder or s3://bucket/prefix")
     show.set_defaults(func=cmd_show)
+
+    pools = add_command("pools", help="Airflow pools: --suggest prints the extract pool sized for this machine")
+    pools.add_argument("--suggest", action="store_true", help="print the suggested extract pool")
+    pools.add_argument("--processes", type=int, default=1, help="worker processes per extraction task (default 1)")
+    pools.add_argument("--cores", type=int, help="cores (default: this machine's)")
+    pools.add_argument("--memory-gib", type=float, help="memory in GiB (default: this machine's)")
+    pools.set_defaults(func=cmd_pools)
 
     report = add_command("report", help="write the day's report page (reports/crawl_day=D/report.html)")
     report.add_argument("--day", type=_day, required=True, help="the crawl day, YYYY-MM-DD")
@@ -217,6 +234,9 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
+    # Progress of crawls and extractions: a bar on a terminal, else a line every NEWS_CORPUS_PROGRESS_SECONDS.
+    show_bars(sys.stderr.isatty())
+    logging.getLogger("pipeline.progress").setLevel(logging.INFO)
     try:
         return args.func(args)
     except (PipelineError, ValueError) as exc:

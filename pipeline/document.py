@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import math
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -16,6 +17,23 @@ from pipeline import __version__
 from pipeline.artifacts import Finding
 
 _WORD = re.compile(r"\w+")
+# Scripts written without spaces between words. Han and kana: one word per character, as word processors count
+# them (a Chinese word is one or two characters). Thai, Lao, Myanmar and Khmer: no segmenter here, so each run of
+# them counts one word per CHARS_PER_SOUTHEAST_ASIAN_WORD code points (marks included), at least one.
+_HAN_KANA = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f\U00020000-\U0003134f"
+_SOUTHEAST_ASIAN = "\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff"
+_HAN_KANA_CHAR = re.compile(f"[{_HAN_KANA}]")
+_SOUTHEAST_ASIAN_RUN = re.compile(f"[{_SOUTHEAST_ASIAN}]+")
+_UNSPACED = re.compile(f"[{_HAN_KANA}{_SOUTHEAST_ASIAN}]+")
+CHARS_PER_SOUTHEAST_ASIAN_WORD = 4
+
+
+def count_words(text: str) -> int:
+    """Words of ``text``: ``\\w+`` tokens in spaced scripts, plus the unspaced scripts counted as above."""
+    spaced = len(_WORD.findall(_UNSPACED.sub(" ", text)))
+    southeast_asian = sum(math.ceil(len(run) / CHARS_PER_SOUTHEAST_ASIAN_WORD)
+                          for run in _SOUTHEAST_ASIAN_RUN.findall(text))
+    return spaced + len(_HAN_KANA_CHAR.findall(text)) + southeast_asian
 
 
 @dataclass(frozen=True)
@@ -104,7 +122,7 @@ class Document:
             "text": text,
             "language": self.language,
             "language_probability": self.language_probability,
-            "word_count": len(_WORD.findall(text)),
+            "word_count": count_words(text),
             "content_hash": hashlib.sha256(text.encode("utf-8")).hexdigest(),
             "fetched_at": self.page.fetched_at,
             "crawl_day": self.crawl_day,

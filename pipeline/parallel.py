@@ -17,6 +17,7 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import gc
+import itertools
 import multiprocessing
 import os
 import signal
@@ -127,6 +128,12 @@ def _allow_children() -> None:
 def run_steps_in_pool(docs: Iterable[Document], steps: list[Step], stats: Counter[str],
                       processes: int) -> Iterator[Document]:
     global _worker_steps
+    # Models load and workers fork only once there is a document: a task with no pages takes no time or memory.
+    docs = iter(docs)
+    first = next(docs, None)
+    if first is None:
+        return
+    docs = itertools.chain([first], docs)
     _allow_children()
     warm_up(steps)
     _worker_steps = steps

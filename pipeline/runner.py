@@ -35,8 +35,9 @@ from pipeline.crawl.rawzone import raw_warc_files
 from pipeline.crawl.run import crawl_source, needs_crawl
 from pipeline.dataset import Dataset, PartitionKey
 from pipeline.document import Document
-from pipeline.errors import PipelineError
+from pipeline.errors import InputError, PipelineError
 from pipeline.pools import check_pools
+from pipeline.progress import track
 from pipeline.recipe import SourceSettings, default_steps, split_steps
 from pipeline.sources import open_reader
 from pipeline.spill import RunRows
@@ -93,17 +94,19 @@ class SourceRun:
 
 def _require_crawl(source: Source, storage: Storage, day: dt.date) -> None:
     """A crawled source with no crawl of the day in the raw zone was crawled elsewhere (another worker's disk,
-    another data root) or not at all: reading nothing would end green with 0 articles, so it is an error."""
+    another data root) or not at all: reading nothing would end green with 0 articles, so it is an error (its input
+    is missing: no retry brings it)."""
     if needs_crawl(source) and not raw_warc_files(storage, day, source.name):
-        raise RuntimeError(f"source {source.name}: no crawl of {day} in {storage.url(raw_dir(day, source.name))} "
-                           "(crawl it first; every worker must use the same data root)")
+        raise InputError(f"source {source.name}: no crawl of {day} in {storage.url(raw_dir(day, source.name))} "
+                         "(crawl it first; every worker must use the same data root)")
 
 
 def _documents(source: Source, config: SourcesConfig, storage: Storage, day: dt.date, stats: Counter[str],
                shard: Shard) -> Iterator[Document]:
     _require_crawl(source, storage, day)
     reader = open_reader(source, config, storage)
-    for position, page in reader.pages(day, stats, shard):
+    pages = track(reader.pages(day, stats, shard), f"extract {source.name} {day} shard {shard}", stats)
+    for position, page in pages:
         yield Document(page=page, crawl_day=day, position=position)
 
 
@@ -165,7 +168,7 @@ def plan_shards(config: SourcesConfig, source_name: str, day: dt.date, storage: 
     one per RAW_BYTES_PER_SHARD of crawl WARCs for a crawled one, at most MAX_SHARDS."""
     if requested:
         if not 1 <= requested <= MAX_SHARDS:
-            raise ValueError(f"shards must be 1..{MAX_SHARDS}, got {requested}")
+            raise InputError(f"shards must be 1..{MAX_SHARDS}, got {requested}")
         return requested
     source = config.get(source_name)
     raw = [size for rel, size in storage.list_sizes(raw_dir(day, source.name), suffix=".warc.gz")]
@@ -246,13 +249,13 @@ def finish_source(config: SourcesConfig, source_name: str, day: dt.date, storage
     stats: Counter[str] = Counter()
     rels = [_shard_rel(source.name, day, Shard(index, shards)) for index in range(shards)]
     missing = [storage.url(f"{rel}.counts.json") for rel in rels if not storage.exists(f"{rel}.counts.json")]
-    if missing:
-        raise RuntimeError(f"source {source.name}, day {day}: {len(missing)} of {shards} shards have not finished "
-                           f"(no {', '.join(missing)})")
+    if missing:  # a shard failed (finish runs after every shard task ended): no retry of this task brings it
+        raise InputError(f"source {source.name}, day {day}: {len(missing)} of {shards} shards have not finished "
+                         f"(no {', '.join(missing)})")
     for rel in rels:
         stats.update(storage.read_json(f"{rel}.counts.json"))
-    merged = heapq.merge(*(_read_documents(storage, f"{rel}.msgpack.zst") for rel in rels),
-                         key=lambda doc: doc.position)
+    merged = track(heapq.merge(*(_read_documents(storage, f"{rel}.msgpack.zst") for rel in rels),
+                               key=lambda doc: doc.position), f"finish {source.name} {day}", stats, unit="documents")
     _, tail = split_steps(default_steps(settings=SourceSettings.of(source)))
     docs = run_steps(merged, tail, stats, processes or default_processes())
     return _commit(storage, source, day, docs, stats)
@@ -338,8 +341,9 @@ def days_between(start: dt.date, end: dt.date) -> list[dt.date]:
     return [start + dt.timedelta(days=n) for n in range((end - start).days + 1)]
 
 
-def resolve_day(explicit: str | None, interval_start: dt.datetime | None) -> dt.date:
-    """The day a scheduled or manual run processes: an explicit ``day`` wins, else the data interval's start (UTC).
+def resolve_day(explicit: str | None, interval_start: dt.datetime | None, now: dt.datetime | None = None) -> dt.date:
+    """The day a scheduled or manual run processes: an explicit ``day`` wins, else the data interval's start (UTC),
+    else (a manual run, which has no data interval) yesterday in UTC, the last complete day.
 
     Never the logical date: with a data-interval timetable the run for day D starts after D has ended.
     """
@@ -347,7 +351,7 @@ def resolve_day(explicit: str | None, interval_start: dt.datetime | None) -> dt.
         try:
             return dt.date.fromisoformat(str(explicit))
         except ValueError:
-            raise ValueError(f"day must be YYYY-MM-DD, got {explicit!r}") from None
-    if interval_start is None:
-        raise ValueError("no day given and the run has no data interval")
-    return interval_start.astimezone(dt.timezone.utc).date()
+            raise InputError(f"day must be YYYY-MM-DD, got {explicit!r}") from None
+    if interval_start is not None:
+        return interval_start.astimezone(dt.timezone.utc).date()
+    return (now or dt.datetime.now(dt.timezone.utc)).astimezone(dt.timezone.utc).date() - dt.timedelta(days=1)

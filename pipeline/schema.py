@@ -38,7 +38,9 @@ ARTICLE_FIELDS: tuple[pa.Field, ...] = (
     _field("text", pa.string(), "Clean body text; paragraphs separated by one blank line.", False),
     _field("language", pa.string(), "ISO 639-1 code of the body; null when too short or unsure."),
     _field("language_probability", pa.float64(), "Detector's probability for `language` (0..1)."),
-    _field("word_count", pa.int32(), "Number of words (\\w+ tokens) in `text`.", False),
+    _field("word_count", pa.int32(), "Number of words in `text`: `\\w+` tokens; in Chinese and "
+           "Japanese one per Han or kana character, in Thai, Lao, Myanmar and Khmer one per 4 characters (no "
+           "segmenter). The 40-word article minimum counts the same way.", False),
     _field("content_hash", pa.string(), "SHA-256 of `text`, hex: equal texts have equal hashes.", False),
     _field("fetched_at", pa.timestamp("us", tz="UTC"), "When the page was fetched (WARC-Date), UTC.", False),
     _field("crawl_day", pa.date32(), "The run day (--day) whose crawl produced the row.", False),

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-import re
 from abc import ABC, abstractmethod
 from collections import Counter
 from collections.abc import Iterable, Iterator
@@ -21,7 +20,7 @@ from typing import ClassVar
 from pipeline.budget import (CUT_KINDS, DEFAULT_LIMITS, PageLimits, PageTooSlow, cpu_budget, limit_html,
                              limit_paragraphs)
 from pipeline.decode import decode_html
-from pipeline.document import Document
+from pipeline.document import Document, count_words
 from pipeline.extract import ExtractOptions, extract_article
 from pipeline.language import detect_language, paragraph_languages, warm_up_language
 
@@ -31,18 +30,6 @@ log = logging.getLogger(__name__)
 MIN_ARTICLE_WORDS = 40
 
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
-_WORD = re.compile(r"\w+")
-# Scripts written without spaces between words: Han, kana, Thai, Lao, Khmer, Myanmar.
-_UNSPACED = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff]")
-# Characters of those scripts per word, roughly.
-CHARS_PER_UNSPACED_WORD = 2
-
-
-def count_words(text: str) -> int:
-    """Words of ``text``: ``\\w+`` tokens, with runs of unspaced scripts counted as their length in words."""
-    return len(_WORD.findall(text)) + len(_UNSPACED.findall(text)) // CHARS_PER_UNSPACED_WORD
-
-
 class Skip(Exception):
     """Raised by a step to drop a document for a counted reason (``stats["skipped_<reason>"]``)."""
 

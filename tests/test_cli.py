@@ -90,3 +90,12 @@ def test_day_comes_from_param_or_data_interval_never_logical_date() -> None:
     assert resolve_day("2022-01-03", start) == dt.date(2022, 1, 3)
     with pytest.raises(ValueError, match="YYYY-MM-DD"):
         resolve_day("yesterday", start)
+
+
+@pytest.mark.parametrize(("command", "options"), [("run", ["--day"]), ("backfill", ["--start", "--end"]),
+                                                  ("show", ["--day"])])
+def test_help_shows_the_day_format(command: str, options: list[str]) -> None:
+    shown = cli(command, "--help")
+    assert shown.returncode == 0
+    for option in options:
+        assert f"{option} YYYY-MM-DD" in shown.stdout

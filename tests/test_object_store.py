@@ -12,7 +12,7 @@ import pytest
 from pipeline.cli import main
 from pipeline.config import load_sources
 from pipeline.crawl.state import FetchedState
-from pipeline.errors import ConfigError
+from pipeline.errors import ConfigError, InputError
 from pipeline.runner import extract_shard, finish_source
 from pipeline.storage import Storage
 from pipeline.warcpages import Shard
@@ -100,7 +100,7 @@ def test_a_crawled_source_whose_crawl_is_not_in_the_data_root_fails(s3: S3Server
     sources.write_text("sources:\n  - name: feeds\n    kind: rss\n    feeds: ['https://example.org/feed.xml']\n",
                        encoding="utf-8")
     config = load_sources(sources)
-    with pytest.raises(RuntimeError, match=r"source feeds: no crawl of 2022-01-06 in s3://news-corpus/empty/raw/"):
+    with pytest.raises(InputError, match=r"source feeds: no crawl of 2022-01-06 in s3://news-corpus/empty/raw/"):
         extract_shard(config, "feeds", dt.date(2022, 1, 6), Storage(s3.url("empty")), Shard(0, 1), processes=1)
     assert main(["run", "--day", "2022-01-06", "--sources", str(sources), "--data", s3.url("empty"),
                  "--from-raw"]) == 1

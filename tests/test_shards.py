@@ -14,6 +14,7 @@ from warcio.archiveiterator import ArchiveIterator
 
 from pipeline.config import load_sources
 from pipeline.dataset import Dataset, PartitionKey, RunKey, RunManifest
+from pipeline.errors import InputError
 from pipeline.runner import extract_shard, finish_source, plan_shards, run_source
 from pipeline.storage import Storage
 from pipeline.warcpages import Shard
@@ -92,7 +93,7 @@ def test_a_source_gets_one_shard_per_input_file(sources: Path, tmp_path: Path) -
 def test_a_missing_shard_fails_the_finish_naming_it(sources: Path, tmp_path: Path) -> None:
     config, storage = load_sources(sources), Storage(tmp_path)
     extract_shard(config, "sample", DAYS[0], storage, Shard(0, 2), processes=1)
-    with pytest.raises(RuntimeError, match=r"1 of 2 shards have not finished .*shard-00002-of-00002\.counts\.json"):
+    with pytest.raises(InputError, match=r"1 of 2 shards have not finished .*shard-00002-of-00002\.counts\.json"):
         finish_source(config, "sample", DAYS[0], storage, 2, processes=1)
 
 

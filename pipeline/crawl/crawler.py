@@ -34,6 +34,7 @@ from pipeline.crawl.lease import HostLeases
 from pipeline.crawl.rawzone import ARTICLE_ROLE, RawZoneWriter
 from pipeline.crawl.robots import ALLOW_ALL, RobotsPolicy, policy_from, robots_url
 from pipeline.crawl.urls import crawl_key, host_key
+from pipeline.progress import Progress
 
 log = logging.getLogger(__name__)
 
@@ -155,11 +156,13 @@ class Crawler:
     def run(self) -> None:
         for request in self.plan.seeds():
             self.add(request)
+        progress = Progress(f"crawl {self.recorder.source_name} {self.recorder.day}", unit="requests")
         with ThreadPoolExecutor(self.settings.max_parallel_requests, thread_name_prefix="crawl") as pool, \
                 ThreadPoolExecutor(self.settings.max_parallel_requests, thread_name_prefix="crawl-lease") as leasing:
             try:
                 while True:
                     now = time.monotonic()
+                    self._report(progress)
                     while self._delayed and self._delayed[0][0] <= now:
                         request = heapq.heappop(self._delayed)[2]
                         self._host(request.url).queue.appendleft(request)
@@ -177,10 +180,17 @@ class Crawler:
                     while not self._done.empty():
                         self._done.get_nowait()()
             finally:
+                self._report(progress)
+                progress.close()
                 self.fetcher.close()
                 for key, host in self._hosts.items():
                     if host.leased:
                         self._release(leasing, key, host)
+
+    def _report(self, progress: Progress) -> None:
+        done = sum(self.recorder.outcomes.values())
+        waiting = self._in_flight + len(self._delayed) + sum(len(host.queue) for host in self._hosts.values())
+        progress.update(done=done, total=done + waiting, skipped=sum(self.recorder.skipped.values()))
 
     def _dispatch(self, pool: ThreadPoolExecutor, leasing: ThreadPoolExecutor, now: float) -> float | None:
         """Start every request that politeness allows now; return when the next one could start (None: nothing)."""

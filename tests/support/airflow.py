@@ -45,7 +45,10 @@ from airflow.dag_processing.dagbag import DagBag
 bag = DagBag(dag_folder=sys.argv[1])
 dag = bag.get_dag(sys.argv[2])
 run = dag.test(run_conf=json.loads(sys.argv[3]))
-print("DAG_TEST_RESULT " + json.dumps({"state": str(run.state)}))
+tasks = {}
+for ti in run.get_task_instances():
+    tasks.setdefault(ti.task_id, []).append({"map_index": ti.map_index, "state": str(ti.state), "tries": ti.try_number})
+print("DAG_TEST_RESULT " + json.dumps({"state": str(run.state), "tasks": tasks}))
 """
 
 _DAGBAG_SCRIPT = """
@@ -57,6 +60,7 @@ print("DAGBAG_RESULT " + json.dumps({
     "import_errors": {k: str(v) for k, v in bag.import_errors.items()},
     "tasks": {d: sorted(bag.get_dag(d).task_ids) for d in bag.dag_ids},
     "pools": sorted({t.pool for d in bag.dag_ids for t in bag.get_dag(d).tasks}),
+    "task_pools": {d: {t.task_id: t.pool for t in bag.get_dag(d).tasks} for d in bag.dag_ids},
 }))
 """
 
@@ -69,7 +73,8 @@ def _result(stdout: str, marker: str) -> dict:
 
 
 def dag_test(home: Path, sources: Path, data: Path, conf: dict, dag_id: str = "news_corpus") -> dict:
-    """Run ``dag.test(run_conf=conf)`` in a subprocess; returns {"state": ...} plus the captured log."""
+    """Run ``dag.test(run_conf=conf)`` in a subprocess; returns {"state": ..., "tasks": {task_id: [{"map_index",
+    "state", "tries"}, ...]}} plus the captured log."""
     proc = subprocess.run(
         [sys.executable, "-c", _DAG_TEST_SCRIPT, str(DAGS), dag_id, json.dumps(conf)],
         env=airflow_env(home, sources, data), capture_output=True, text=True, timeout=600,
