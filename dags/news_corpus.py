@@ -1,4 +1,5 @@
-"""news_corpus: crawl and extract every configured source for one day, then publish the article dataset.
+"""news_corpus: crawl and extract every configured source for one day, link translations across sources, judge the
+day (quality gate), write its report, then publish the article dataset.
 
 Thin on purpose: every step is a call into the ``pipeline`` library. Configuration comes from the environment of
 the task that runs, never from the DAG file's parse: NEWS_CORPUS_SOURCES (sources YAML, default
@@ -183,8 +184,41 @@ def news_corpus() -> None:
                         extract_processes())
         return result.to_xcom()
 
+    # The day's tasks after its sources are written run whatever failed before them (all_done), each reading what it
+    # needs from the data root; the day and the sources are pulled, not passed, as in publish (see below).
+    @task(trigger_rule="all_done")
+    @fail_now_on_user_errors
+    def link_translations(results: list[dict[str, Any]]) -> dict[str, int]:
+        """translation_of across the day's sources: once all of them are committed."""
+        from pipeline.runner import link_translations as link
+
+        return link(data_root(), [p for r in results if r for p in r["partitions"]])
+
+    @task(trigger_rule="all_done", retries=0)
+    def quality_gate(ti: Any = None) -> dict[str, Any]:
+        """Each source's counts against its history and its `expect:`; fails the run after all data is written."""
+        from pipeline.gate import check_day
+
+        day, sources = ti.xcom_pull(task_ids="day_to_process"), ti.xcom_pull(task_ids="sources_to_process")
+        result = check_day(sources_config(), dt.date.fromisoformat(day), data_root(), sources)
+        for line in result.message().splitlines():
+            log.warning("%s", line)
+        if not result.ok:
+            raise AirflowFailException(f"quality gate failed for {day}: {'; '.join(result.summary()['failures'])}")
+        return result.summary()
+
+    @task(trigger_rule="all_done")
+    def daily_report(ti: Any = None) -> str:
+        """The day's HTML report (and its JSON) in the data root, with the gate's verdict."""
+        from pipeline.report import write_report
+
+        url = write_report(ti.xcom_pull(task_ids="day_to_process"), data_root(), sources_config())
+        log.info("daily report: %s", url)
+        return url
+
     # all_done: it runs when a crawl or a source failed (and reports it); not when planning failed (see below). The
-    # day and the sources are pulled, not passed: a setup's direct downstream tasks must be all_success.
+    # day and the sources are pulled, not passed: a setup's direct downstream tasks must be all_success. The asset
+    # event is sent only when every source was written and the gate passed (or only warned).
     @task(outlets=[ARTICLES], trigger_rule="all_done", retries=0)
     def publish(results: list[dict[str, Any]], crawled: list[dict[str, Any]], ti: Any = None,
                 params: dict[str, Any] | None = None, outlet_events: Any = None) -> dict[str, Any]:
@@ -212,7 +246,11 @@ def news_corpus() -> None:
         if missing:
             # Fail the run visibly; the sources that succeeded have already written their partitions.
             raise RuntimeError(f"sources failed for {day}: {', '.join(missing)}")
-        outlet_events[ARTICLES].extra = {"day": day, "articles": summary["articles"], "data": summary["data"]}
+        gate = ti.xcom_pull(task_ids="quality_gate")
+        if not gate:
+            raise RuntimeError(f"quality gate failed for {day} (see the quality_gate task): no asset event")
+        outlet_events[ARTICLES].extra = {"day": day, "articles": summary["articles"], "data": summary["data"],
+                                         "gate": gate}
         return summary
 
     # Planning (the day, the sources, which to crawl, the shards) is a chain of setup tasks: when one fails, every
@@ -231,7 +269,9 @@ def news_corpus() -> None:
     # A source whose shard failed fails in finish_source, naming the shard; the other sources still commit.
     results = finish_source.partial(day=day, plan=shard_plan).expand(source_name=sources)
     extracted >> shards_done >> results
-    publish(results, crawls[0].concat(*crawls[1:]))
+    linked = link_translations(results)
+    gate, report = quality_gate(), daily_report()
+    linked >> gate >> report >> publish(results, crawls[0].concat(*crawls[1:]))
 
 
 news_corpus()

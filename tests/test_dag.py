@@ -19,7 +19,7 @@ def test_dagbag_imports_without_errors(airflow_home: Path, sample_sources: Path,
     assert bag["import_errors"] == {}
     assert "news_corpus" in bag["dag_ids"]
     assert {"day_to_process", "sources_to_process", "plan_shards", "extract_shard", "finish_source",
-            "publish"} <= set(bag["tasks"]["news_corpus"])
+            "link_translations", "quality_gate", "daily_report", "publish"} <= set(bag["tasks"]["news_corpus"])
 
 
 def test_dag_run_over_the_sample_writes_partitions(airflow_home: Path, sample_sources: Path, tmp_path: Path) -> None:
@@ -37,3 +37,7 @@ def test_dag_run_over_the_sample_writes_partitions(airflow_home: Path, sample_so
     assert len(by_source) >= 6
     total = duckdb.sql(f"SELECT count(*) FROM read_parquet('{glob}', hive_partitioning=true)").fetchall()[0][0]
     assert total == manifest["counts"]["articles"]
+    # The day's tasks after the sources: the gate's verdict and the report in the data root.
+    gate = json.loads((data / "quality" / f"crawl_day={SAMPLE_DAY}.json").read_text())
+    assert gate["verdict"] == "pass" and [s["source"] for s in gate["sources"]] == ["sample"]
+    assert "<svg" in (data / "reports" / f"crawl_day={SAMPLE_DAY}" / "report.html").read_text()
