@@ -12,18 +12,19 @@ import multiprocessing
 import resource
 import tempfile
 import time
-from pathlib import Path
 
 from pipeline.config import SourcesConfig
-from pipeline.crawl.crawler import Crawler, Request
+from pipeline.crawl.crawler import Crawler
 from pipeline.crawl.rawzone import RawZoneWriter
+from pipeline.storage import Storage
+from tests.support.testsite import ListPlan
 
 DAY = dt.date(2022, 1, 6)
 
 
 def _serve(hosts: tuple[str, ...], pages: int, latency: float, ready: multiprocessing.Queue,
            stop: multiprocessing.Event) -> None:
-    from tests.support.testsite import Reply, TestSite, article_html
+    from tests.support.testsite import Reply, TestSite
 
     with TestSite(hosts, lifetime=600, latency=latency) as site:
         for index in range(len(hosts)):
@@ -33,19 +34,6 @@ def _serve(hosts: tuple[str, ...], pages: int, latency: float, ready: multiproce
                 site.add_article(index, f"/a/{page}.html", f"Article {page}", page)
         ready.put([site.base(i) for i in range(len(hosts))])
         stop.wait(600)
-
-
-class _ListPlan:
-    """Every page of every host, known up front: the benchmark measures fetching, not discovery."""
-
-    def __init__(self, urls: list[str]) -> None:
-        self.urls = urls
-
-    def seeds(self) -> list[Request]:
-        return [Request(url, "article") for url in self.urls]
-
-    def discover(self, *args: object) -> list[Request]:
-        return []
 
 
 def run(hosts: int, pages: int, delay: float, latency: float) -> dict[str, float]:
@@ -62,8 +50,8 @@ def run(hosts: int, pages: int, delay: float, latency: float) -> dict[str, float
             "sources": [{"name": "bench", "kind": "rss", "feeds": ["http://127.0.0.1/unused"]}]})
         urls = [f"{base}/a/{page}.html" for base in bases for page in range(pages)]
         with tempfile.TemporaryDirectory() as data:
-            with RawZoneWriter(Path(data), DAY, "bench") as recorder:
-                crawler = Crawler(config.crawl, _ListPlan(urls), recorder)
+            with RawZoneWriter(Storage(data), DAY, "bench") as recorder:
+                crawler = Crawler(config.crawl, ListPlan(urls), recorder)
                 start = time.monotonic()
                 crawler.run()
                 elapsed = time.monotonic() - start

@@ -9,7 +9,7 @@ import json
 import subprocess
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -57,26 +57,35 @@ def finish(proc: subprocess.Popen, log: Path) -> tuple[int, str]:
     return proc.returncode, log.read_text()
 
 
-def test_a_second_run_of_a_source_day_refuses_while_the_first_crawls(root: tuple[str, dict[str, str]],
-                                                                     tmp_path: Path) -> None:
+def two_runs(root: tuple[str, dict[str, str]], tmp_path: Path, feeds: list[str],
+             under_way: Callable[[list[subprocess.Popen], list[Path]], bool], **settings: object
+             ) -> tuple[list[tuple[int, str]], list]:
+    """Two runs at once against one host whose articles are held until ``under_way(processes, logs)``: both runs
+    the whole config, or one feed each when there are two; their (exit code, output) and the host's requests."""
     data, extra_env = root
     hold = threading.Event()
     with TestSite(HOSTS, lifetime=180) as site:
         add_robots(site, 0, crawl_delay=CRAWL_DELAY)
-        feed = add_feed(site, 0, "news", 3, hold=hold)  # the first article waits until the test lets it go
-        sources = write_feed_sources(tmp_path / "sources.yaml", {"news": (feed, "crawl_default")},
-                                     lease_wait_seconds=0)
+        sources = write_feed_sources(tmp_path / "sources.yaml", {
+            name: (add_feed(site, 0, name, 3, hold=hold), "crawl_default") for name in feeds}, **settings)
         env = run_env(tmp_path / "scratch", **extra_env)
         logs = [tmp_path / "a.log", tmp_path / "b.log"]
-        procs = [start_run(sources, data, env, log) for log in logs]
+        args = [("--source", name) for name in feeds] if len(feeds) == 2 else [(), ()]
+        procs = [start_run(sources, data, env, log, *more) for log, more in zip(logs, args)]
         try:
-            wait_for(lambda: any(p.poll() is not None for p in procs))  # one refuses; the other is held
+            wait_for(lambda: under_way(procs, logs))
         finally:
             hold.set()
-        (code_a, out_a), (code_b, out_b) = (finish(p, log) for p, log in zip(procs, logs))
-        hits = site.requests_to(0)
-    (refused,) = [out for code, out in ((code_a, out_a), (code_b, out_b)) if code == 1]
-    assert sorted((code_a, code_b)) == [0, 1]
+        return [finish(p, log) for p, log in zip(procs, logs)], site.requests_to(0)
+
+
+def test_a_second_run_of_a_source_day_refuses_while_the_first_crawls(root: tuple[str, dict[str, str]],
+                                                                     tmp_path: Path) -> None:
+    # The first article waits until one run has given up: one refuses, the other is held.
+    results, hits = two_runs(root, tmp_path, ["news"], lambda procs, _: any(p.poll() is not None for p in procs),
+                             lease_wait_seconds=0)
+    (refused,) = [out for code, out in results if code == 1]
+    assert sorted(code for code, _ in results) == [0, 1]
     line = next(line for line in refused.splitlines() if "FAILED" in line)
     assert line.startswith(f"{DAY} news: FAILED: CrawlBusy: source 'news', day {DAY}: not crawled: another run is "
                            "crawling it, pid ")
@@ -87,22 +96,9 @@ def test_a_second_run_of_a_source_day_refuses_while_the_first_crawls(root: tuple
 
 def test_a_second_run_waits_for_the_first_then_fetches_nothing_twice(root: tuple[str, dict[str, str]],
                                                                     tmp_path: Path) -> None:
-    data, extra_env = root
-    hold = threading.Event()
-    with TestSite(HOSTS, lifetime=180) as site:
-        add_robots(site, 0, crawl_delay=CRAWL_DELAY)
-        feed = add_feed(site, 0, "news", 3, hold=hold)
-        sources = write_feed_sources(tmp_path / "sources.yaml", {"news": (feed, "crawl_default")},
-                                     lease_wait_seconds=60)
-        env = run_env(tmp_path / "scratch", **extra_env)
-        logs = [tmp_path / "a.log", tmp_path / "b.log"]
-        procs = [start_run(sources, data, env, log) for log in logs]
-        try:
-            wait_for(lambda: any("waiting up to 60 s" in log.read_text() for log in logs))
-        finally:
-            hold.set()
-        results = [finish(p, log) for p, log in zip(procs, logs)]
-        hits = site.requests_to(0)
+    results, hits = two_runs(root, tmp_path, ["news"],
+                             lambda _, logs: any("waiting up to 60 s" in log.read_text() for log in logs),
+                             lease_wait_seconds=60)
     assert [code for code, _ in results] == [0, 0], results
     articles = [h.path for h in hits if h.path.startswith("/news/")]
     assert sorted(articles) == ["/news/0.html", "/news/1.html", "/news/2.html"]  # the second skipped them all
@@ -110,27 +106,14 @@ def test_a_second_run_waits_for_the_first_then_fetches_nothing_twice(root: tuple
     assert min(gaps(hits)) >= CRAWL_DELAY - SLACK  # also from the first run's last request to the second's first
     assert all(line.endswith("3 articles, 1 partitions") for _, out in results
                for line in out.splitlines() if line.startswith(f"{DAY} news:"))
-    assert Storage(data).read_json(crawl_lease("news", dt.date.fromisoformat(DAY)))["released"]
+    assert Storage(root[0]).read_json(crawl_lease("news", dt.date.fromisoformat(DAY)))["released"]
 
 
 def test_two_sources_on_one_host_in_two_processes_keep_its_crawl_delay(root: tuple[str, dict[str, str]],
                                                                        tmp_path: Path) -> None:
-    data, extra_env = root
-    hold = threading.Event()
-    with TestSite(HOSTS, lifetime=180) as site:
-        add_robots(site, 0, crawl_delay=CRAWL_DELAY)
-        feeds = {"first": (add_feed(site, 0, "first", 3, hold=hold), "crawl_default"),
-                 "second": (add_feed(site, 0, "second", 3, hold=hold), "crawl_default")}
-        sources = write_feed_sources(tmp_path / "sources.yaml", feeds)
-        env = run_env(tmp_path / "scratch", **extra_env)
-        logs = [tmp_path / "first.log", tmp_path / "second.log"]
-        procs = [start_run(sources, data, env, log, "--source", name) for name, log in zip(feeds, logs)]
-        try:  # one crawler holds the host (its first article held), the other waits for it
-            wait_for(lambda: any("is being crawled by another crawler" in log.read_text() for log in logs))
-        finally:
-            hold.set()
-        results = [finish(p, log) for p, log in zip(procs, logs)]
-        hits = site.requests_to(0)
+    # One crawler holds the host (its first article held), the other waits for it.
+    results, hits = two_runs(root, tmp_path, ["first", "second"], lambda _, logs: any(
+        "is being crawled by another crawler" in log.read_text() for log in logs))
     assert [code for code, _ in results] == [0, 0], results
     assert len([h for h in hits if h.path.endswith(".html")]) == 6
     assert min(gaps(hits)) >= CRAWL_DELAY - SLACK

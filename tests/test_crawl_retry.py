@@ -6,21 +6,10 @@ import datetime as dt
 from pathlib import Path
 
 from pipeline.config import CrawlSettings
-from pipeline.crawl.crawler import Crawler, Request
+from pipeline.crawl.crawler import Crawler
 from pipeline.crawl.rawzone import RawZoneWriter
 from pipeline.storage import Storage
-from tests.support.testsite import Reply, TestSite, article_html
-
-
-class ListPlan:
-    def __init__(self, urls: list[str]) -> None:
-        self.urls = urls
-
-    def seeds(self) -> list[Request]:
-        return [Request(url, "article") for url in self.urls]
-
-    def discover(self, *args: object) -> list[Request]:
-        return []
+from tests.support.testsite import ListPlan, Reply, TestSite, article_html
 
 
 def test_a_retry_pending_when_everything_else_is_done_is_made(tmp_path: Path) -> None:

@@ -324,3 +324,18 @@ def write_sources(site: TestSite, path: Path, names: tuple[str, ...] | None = No
     entries = [{"name": name, **sources[name]} for name in (names or tuple(sources))]
     path.write_text(yaml.safe_dump({"crawl": TEST_CRAWL, "sources": entries}, sort_keys=False), encoding="utf-8")
     return path
+
+
+class ListPlan:
+    """A crawl plan of URLs known up front: what a crawl test or benchmark fetches, with no discovery."""
+
+    def __init__(self, urls: list[str]) -> None:
+        self.urls = urls
+
+    def seeds(self) -> list["Request"]:
+        from pipeline.crawl.crawler import Request
+
+        return [Request(url, "article") for url in self.urls]
+
+    def discover(self, *args: object) -> list["Request"]:
+        return []
