@@ -253,6 +253,9 @@ def _metadata(tree: etree._Element) -> TrafilaturaMetadata:
 
 # Where sites put the byline when their metadata names no author: the class of its block.
 _BYLINE_CLASS = re.compile(r"author|byline|autor|auteur|meta|info|signature|firma")
+# Where sites say where the text came from, outside the body: a kicker above the headline ("From the Asahi Shimbun"),
+# a source or credit line below it ("Originally appeared in El País"). Provenance reads them; they name no author.
+_SOURCE_CLASS = re.compile(r"kicker|eyebrow|overline|attribution|source|credit|origin|quelle|fuente|fonte|kaynak")
 MAX_BYLINE_BLOCKS = 12
 
 
@@ -261,24 +264,30 @@ MAX_BYLINE_WORDS = 20
 _CODE = re.compile(r"[{}<>=]")
 
 
-def _byline_blocks(tree: etree._Element) -> list[str]:
-    """The texts of the first blocks whose class says byline or meta (each class value judged once)."""
-    marked: dict[str, bool] = {}
+def _byline_blocks(tree: etree._Element) -> list[tuple[str, bool]]:
+    """(text, whether a byline) of the first blocks whose class says byline or meta, or source, credit or kicker
+    (each class value judged once)."""
+    marked: dict[str, str | None] = {}
 
-    def is_byline(element: etree._Element) -> bool:
+    def mark(element: etree._Element) -> str | None:
         names = element.get("class")
         if not names:
-            return False
-        if (mark := marked.get(names)) is None:
-            mark = marked[names] = bool(_BYLINE_CLASS.search(names.lower()))
-        return mark and not any(True for _ in element.iterdescendants("p"))
+            return None
+        if names not in marked:
+            lowered = names.lower()
+            marked[names] = "byline" if _BYLINE_CLASS.search(lowered) else \
+                "source" if _SOURCE_CLASS.search(lowered) else None
+        if marked[names] is None or any(True for _ in element.iterdescendants("p")):
+            return None
+        return marked[names]
 
-    blocks = (e for e in tree.iter("p", "div", "span", "address") if is_byline(e))
-    return [" ".join(element.itertext()) for _, element in zip(range(MAX_BYLINE_BLOCKS), blocks)]
+    blocks = ((e, kind) for e in tree.iter("p", "div", "span", "address") if (kind := mark(e)) is not None)
+    return [(" ".join(element.itertext()), kind == "byline")
+            for _, (element, kind) in zip(range(MAX_BYLINE_BLOCKS), blocks)]
 
 
-def _byline_authors(blocks: list[str]) -> list[str]:
-    return next((names for block in blocks if (names := names_in_byline_block(block))), [])
+def _byline_authors(blocks: list[tuple[str, bool]]) -> list[str]:
+    return next((names for block, byline in blocks if byline and (names := names_in_byline_block(block))), [])
 
 
 def _page_date(tree: etree._Element, url: str) -> dt.datetime | None:
@@ -422,6 +431,6 @@ def extract_article(html: str, url: str, options: ExtractOptions = ExtractOption
         html_lang=_html_lang(tree),
         findings=[*headline, *related_links],
         links=external_links(tree, url),
-        bylines=[" ".join(block.split()) for block in bylines
+        bylines=[" ".join(block.split()) for block, _ in bylines
                  if len(block.split()) <= MAX_BYLINE_WORDS and not _CODE.search(block)],
     )
