@@ -254,8 +254,10 @@ def _metadata(tree: etree._Element) -> TrafilaturaMetadata:
 # Where sites put the byline when their metadata names no author: the class of its block.
 _BYLINE_CLASS = re.compile(r"author|byline|autor|auteur|meta|info|signature|firma")
 # Where sites say where the text came from, outside the body: a kicker above the headline ("From the Asahi Shimbun"),
-# a source or credit line below it ("Originally appeared in El País"). Provenance reads them; they name no author.
-_SOURCE_CLASS = re.compile(r"kicker|eyebrow|overline|attribution|source|credit|origin|quelle|fuente|fonte|kaynak")
+# a source line below it ("Originally appeared in El País"). Provenance reads them; they name no author. Not a
+# picture's credit ("image__credits": "Tomer Appelbaum/Haaretz" is who took the photo, not where the text came from).
+_SOURCE_CLASS = re.compile(r"kicker|eyebrow|overline|attribution|source|origin|quelle|fuente|fonte|kaynak")
+_PICTURE_CLASS = re.compile(r"image|img|photo|foto|picture|caption|figure|credit")
 MAX_BYLINE_BLOCKS = 12
 
 
@@ -276,7 +278,7 @@ def _byline_blocks(tree: etree._Element) -> list[tuple[str, bool]]:
         if names not in marked:
             lowered = names.lower()
             marked[names] = "byline" if _BYLINE_CLASS.search(lowered) else \
-                "source" if _SOURCE_CLASS.search(lowered) else None
+                "source" if _SOURCE_CLASS.search(lowered) and not _PICTURE_CLASS.search(lowered) else None
         if marked[names] is None or any(True for _ in element.iterdescendants("p")):
             return None
         return marked[names]
