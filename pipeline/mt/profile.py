@@ -2,8 +2,9 @@
 
 ``aggregators.yaml`` knows a few aggregators by name; any other shows itself in a run by what its pages carry. The
 step counts, per site (the registered domain that served the page), the run's pages that name a foreign origin (a
-provenance finding), that carry mangled credits, and that show any layout or linguistic trace of translation; pages
-that credit a human translator count as pages only. A page leaving the window is then judged with its site's counts
+provenance finding other than a lead crediting an outlet), that carry mangled credits, that show any layout or
+linguistic trace of translation, and that the linguistic model reads as translated; pages that credit a human
+translator count as pages only. A page leaving the window is then judged with its site's counts
 so far (every page before it and up to ``window`` after it; the run's order is fixed, so the outcome does not depend
 on shards or processes):
 
@@ -36,7 +37,7 @@ from pipeline.steps import Step
 
 WINDOW = 1000
 MIN_PAGES_WITH_SIGNAL = 2
-MIN_PAGES_ALONE = 3  # pages naming a foreign origin (or reading as translated) that make a republisher without other traces
+MIN_PAGES_ALONE = 3  # pages naming a foreign origin (or reading as translated) that make a republisher alone
 REPUBLISHER_SHARE = 0.5
 MIN_NATIVE_PAGES = 5
 NATIVE_MAX_SHARE = 0.2
@@ -57,11 +58,13 @@ class SiteCounts:
         families = {FAMILY[f.kind] for f in doc.findings if f.weight > 0}
         if not families & _COUNTED or credits_human_translator([*doc.paragraphs, *removed_lines(doc)]):
             return
-        self.naming += Family.PROVENANCE in families
+        self.naming += any(FAMILY[f.kind] is Family.PROVENANCE and f.kind is not ArtifactKind.LEAD_OUTLET_FOREIGN
+                           and f.weight > 0 for f in doc.findings)  # a press review's leads credit outlets too
         self.mangled += any(f.kind is ArtifactKind.CREDIT_MANGLED and f.weight > 0 for f in doc.findings)
         self.layout += Family.LAYOUT in families
         self.traces += bool(families & {Family.LAYOUT, Family.LINGUISTIC})
-        self.reads_translated += any(f.kind is ArtifactKind.LINGUISTIC_MODEL and strength(f) >= 1.0 for f in doc.findings)
+        self.reads_translated += any(f.kind is ArtifactKind.LINGUISTIC_MODEL and strength(f) >= 1.0
+                                     for f in doc.findings)
 
     def _most(self, count: int) -> bool:
         return count >= MIN_PAGES_WITH_SIGNAL and count >= REPUBLISHER_SHARE * self.pages

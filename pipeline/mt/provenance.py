@@ -2,17 +2,22 @@
 
 Besides the title suffix and the attribution line (:mod:`pipeline.mt.title`, :mod:`pipeline.mt.source_line`, whose
 lines are searched here also among the lines the cleaning steps removed: credit lines, bylines, learned boilerplate),
-a page names where its text came from in three more places:
+a page names where its text came from in four more places:
 
 - ``byline_outlet_foreign``: the byline or meta line names the outlet, by domain or by name ("ynet.co.il",
-  "By Israel Hayom", "Walla! | 06.01.2022"). Looked at: the page's byline and meta blocks, the byline lines moved out
-  of the body, the authors, a short first line of the body, and the title's last " | " or " - " part.
+  "By Israel Hayom", "Walla! | 06.01.2022", "19.11.2026 | Source: Der Spiegel", "Yomiuri Shimbun staff",
+  "From the Asahi Shimbun"). Looked at: the page's byline, meta, kicker and source blocks, the byline lines moved out
+  of the body, the authors, a short first line of the body, the title's last " | " or " - " part, a dateline's
+  parenthesis ("MOSCOW (kommersant.ru) - ...") and a parenthesis closing a paragraph that is an attribution or a
+  domain ("(Source: Israel Hayom)", "(caixin.com)"; a bare name there, "(Haaretz)", is how a story cites).
 - ``link_outlet_foreign``: a link to an article (not a home page) on the outlet's domain, on a short line that is an
   attribution line or is mostly the link's own text, that text naming the outlet ("lemonde.fr", "Le Monde"); outside
   the page's navigation, header, footer and asides. A link inside a sentence of the story ("as Le Monde reported
   ...") is a citation, and a link that names a section ("Videos", "US") is navigation, not provenance.
 - ``canonical_outlet_foreign``: the page's rel=canonical, og:url or original-source (Google News' syndication tag)
   on the outlet's domain.
+- ``lead_outlet_foreign``: the first paragraph opens by crediting the outlet ("As reported by Corriere della Sera,
+  ...", "Asharq Al-Awsat reported that ..."). Native stories open so too, so it weighs half a credit line.
 
 Only outlets writing in a language that is neither the article's nor one of its source's count (agencies never: they
 resolve to no outlet). One outlet is one fact: each outlet gets at most one finding here, and none when a title
@@ -45,7 +50,9 @@ MAX_NAME_WORDS = 5  # a longer part of a byline is a sentence or a list of peopl
 _SEGMENTS = re.compile(r"\s*[|·•/,;–—()]\s*|\s+-\s+")
 _BY = re.compile(r"^(?:by|from(?: the)?|von|par|por|di|da|door|av|od|от|автор|מאת|بقلم|文|记者|記者)\s*[:：]?\s+",
                  re.IGNORECASE)
-_STAFF = re.compile(r"\s+(?:staff|correspondents?|reporters?|newsroom|redaktion|rédaction|redacción|redazione)$", re.IGNORECASE)
+# "Yomiuri Shimbun staff", "Maariv correspondents": the outlet's own people.
+_STAFF = re.compile(r"\s+(?:staff|correspondents?|reporters?|newsroom|redaktion|rédaction|redacción|redazione)$",
+                    re.IGNORECASE)
 # A parenthesis that credits the text, closing a paragraph ("... 2,300 people. (Source: Gazeta Wyborcza)",
 # "(caixin.com)"), or in the dateline opening one ("MOSCOW (kommersant.ru) - The ministry ...").
 _CLOSING_PARENTHESIS = re.compile(r"\(([^()\n]{3,80})\)[\s|]*$", re.MULTILINE)
@@ -53,12 +60,13 @@ _DATELINE = re.compile(r"^[\s|]*[A-Z][A-Z .'-]{1,30}\s*\(([^()\n]{3,80})\)\s*[-�
 # A lead that attributes the story to an outlet: "As reported by Corriere della Sera, ...", "According to the
 # Asahi Shimbun, ...", "Asharq Al-Awsat reported that ...". Native reporting opens like this too: it weighs less.
 _LEAD_CITATION = re.compile(
-    r"^(?:As (?:first )?(?:reported|written|published) (?:by|in)|According to|Citing) (?:the )?(?P<named>[^,]{2,60}?),|"
+    r"^(?:As (?:first )?(?:reported|written|published) (?:by|in)|According to|Citing) (?:the )?"
+    r"(?P<named>[^,]{2,60}?),|"
     r"^(?P<subject>[A-Z][^,.]{1,60}?) (?:reported|reports|writes|wrote) (?:that|on)\b")
 DECLARED_URLS = ("rel=canonical", "og:url", "original-source")  # how extraction keeps the page's declared URLs
 # When several cues name one outlet, the finding is of the first kind here.
-_PRIORITY = (ArtifactKind.CANONICAL_OUTLET_FOREIGN, ArtifactKind.BYLINE_OUTLET_FOREIGN, ArtifactKind.LINK_OUTLET_FOREIGN,
-             ArtifactKind.LEAD_OUTLET_FOREIGN)
+_PRIORITY = (ArtifactKind.CANONICAL_OUTLET_FOREIGN, ArtifactKind.BYLINE_OUTLET_FOREIGN,
+             ArtifactKind.LINK_OUTLET_FOREIGN, ArtifactKind.LEAD_OUTLET_FOREIGN)
 # A named human translator (the name capitalised; the words before it in any case): "Translated from the German by
 # Anna Smith", "Aus dem Russischen von ...", "Traduit de l'anglais par ..."; never a machine ("translated by Google").
 _HUMAN_TRANSLATOR = re.compile(
