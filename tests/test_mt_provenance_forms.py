@@ -66,6 +66,7 @@ def test_parentheses_that_cite_or_name_a_wire_are_no_credit() -> None:
         "The plan was first described in the press (Haaretz).",  # a bare name closing a sentence cites, not credits
         "Exports rose by a tenth (Source: company data)",
         "The ministry confirmed it (see page 4).",
+        "The plant opened in 2021 (see p. 4.)",
         "Prices rose again (AFP)",
     ]
     assert detect_provenance(_doc(paragraphs=[*STORY, *paragraphs]), outlet_index()) == []

@@ -56,6 +56,7 @@ _STAFF = re.compile(r"\s+(?:staff|correspondents?|reporters?|newsroom|redaktion|
 # A parenthesis that credits the text, closing a paragraph ("... 2,300 people. (Source: Gazeta Wyborcza)",
 # "(caixin.com)"), or in the dateline opening one ("MOSCOW (kommersant.ru) - The ministry ...").
 _CLOSING_PARENTHESIS = re.compile(r"\(([^()\n]{3,80})\)[\s|]*$", re.MULTILINE)
+_DOMAIN = re.compile(r"(?:[a-z0-9-]+\.)+[a-z]{2,}", re.IGNORECASE)
 _DATELINE = re.compile(r"^[\s|]*[A-Z][A-Z .'-]{1,30}\s*\(([^()\n]{3,80})\)\s*[-–—]", re.MULTILINE)
 # A lead that attributes the story to an outlet: "As reported by Corriere della Sera, ...", "According to the
 # Asahi Shimbun, ...", "Asharq Al-Awsat reported that ...". Native reporting opens like this too: it weighs less.
@@ -124,7 +125,7 @@ def paragraph_credits(paragraphs: Iterable[str]) -> list[str]:
     for paragraph in paragraphs:
         found += _DATELINE.findall(paragraph)
         found += [credit for credit in _CLOSING_PARENTHESIS.findall(paragraph)
-                  if "." in credit or GENERIC_SOURCE_LINE.fullmatch(credit) is not None]
+                  if _DOMAIN.fullmatch(credit.strip()) or GENERIC_SOURCE_LINE.fullmatch(credit) is not None]
     return found
 
 
