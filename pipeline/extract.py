@@ -23,6 +23,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from urllib.parse import urldefrag, urljoin
@@ -267,25 +268,27 @@ _CODE = re.compile(r"[{}<>=]")
 
 
 def _byline_blocks(tree: etree._Element) -> list[tuple[str, bool]]:
-    """(text, whether a byline) of the first blocks whose class says byline or meta, or source, credit or kicker
-    (each class value judged once)."""
+    """(text, whether a byline) of the first blocks whose class says byline or meta, and of the first whose class
+    says source or kicker, in page order (each class value judged once; each kind capped on its own, so that source
+    classes cannot crowd out the byline)."""
     marked: dict[str, str | None] = {}
-
-    def mark(element: etree._Element) -> str | None:
-        names = element.get("class")
-        if not names:
-            return None
+    taken: Counter[str] = Counter()
+    blocks = []
+    for element in tree.iter("p", "div", "span", "address"):
+        if not (names := element.get("class")):
+            continue
         if names not in marked:
             lowered = names.lower()
             marked[names] = "byline" if _BYLINE_CLASS.search(lowered) else \
                 "source" if _SOURCE_CLASS.search(lowered) and not _PICTURE_CLASS.search(lowered) else None
-        if marked[names] is None or any(True for _ in element.iterdescendants("p")):
-            return None
-        return marked[names]
-
-    blocks = ((e, kind) for e in tree.iter("p", "div", "span", "address") if (kind := mark(e)) is not None)
-    return [(" ".join(element.itertext()), kind == "byline")
-            for _, (element, kind) in zip(range(MAX_BYLINE_BLOCKS), blocks)]
+        kind = marked[names]
+        if kind is None or taken[kind] >= MAX_BYLINE_BLOCKS or any(True for _ in element.iterdescendants("p")):
+            continue
+        taken[kind] += 1
+        blocks.append((" ".join(element.itertext()), kind == "byline"))
+        if len(taken) == 2 and min(taken.values()) >= MAX_BYLINE_BLOCKS:
+            break
+    return blocks
 
 
 def _byline_authors(blocks: list[tuple[str, bool]]) -> list[str]:
