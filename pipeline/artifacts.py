@@ -48,6 +48,7 @@ class ArtifactKind(StrEnum):
     BYLINE_OUTLET_FOREIGN = "byline_outlet_foreign"  # a byline or meta line naming a foreign outlet ("ynet.co.il")
     LINK_OUTLET_FOREIGN = "link_outlet_foreign"  # a link to a foreign outlet's article at the body's top or end
     CANONICAL_OUTLET_FOREIGN = "canonical_outlet_foreign"  # rel=canonical / og:url on a foreign outlet's domain
+    LEAD_OUTLET_FOREIGN = "lead_outlet_foreign"  # the first sentence credits a foreign outlet ("As reported by X, ...")
     SITE_REPUBLISHER = "site_republisher"  # most of the site's pages in the run name a foreign origin
     SITE_NATIVE = "site_native"  # the site's other pages in the run show no sign of republishing (lowers)
     PAGE_CUT = "page_cut"  # the page's HTML was over the size limit and only its start was parsed (pipeline/budget.py)
@@ -76,6 +77,7 @@ FAMILY: dict[ArtifactKind, Family] = {
     ArtifactKind.BYLINE_OUTLET_FOREIGN: Family.PROVENANCE,
     ArtifactKind.LINK_OUTLET_FOREIGN: Family.PROVENANCE,
     ArtifactKind.CANONICAL_OUTLET_FOREIGN: Family.PROVENANCE,
+    ArtifactKind.LEAD_OUTLET_FOREIGN: Family.PROVENANCE,
     ArtifactKind.SITE_REPUBLISHER: Family.SITE,
     ArtifactKind.SITE_NATIVE: Family.SITE,
     ArtifactKind.PAGE_CUT: Family.REMOVAL,

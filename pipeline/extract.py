@@ -23,6 +23,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from urllib.parse import urldefrag, urljoin
@@ -253,6 +254,11 @@ def _metadata(tree: etree._Element) -> TrafilaturaMetadata:
 
 # Where sites put the byline when their metadata names no author: the class of its block.
 _BYLINE_CLASS = re.compile(r"author|byline|autor|auteur|meta|info|signature|firma")
+# Where sites say where the text came from, outside the body: a kicker above the headline ("From the Asahi Shimbun"),
+# a source line below it ("Originally appeared in El País"). Provenance reads them; they name no author. Not a
+# picture's credit ("image__credits": "Tomer Appelbaum/Haaretz" is who took the photo, not where the text came from).
+_SOURCE_CLASS = re.compile(r"kicker|eyebrow|overline|attribution|source|origin|quelle|fuente|fonte|kaynak")
+_PICTURE_CLASS = re.compile(r"image|img|photo|foto|picture|caption|figure|credit")
 MAX_BYLINE_BLOCKS = 12
 
 
@@ -261,24 +267,32 @@ MAX_BYLINE_WORDS = 20
 _CODE = re.compile(r"[{}<>=]")
 
 
-def _byline_blocks(tree: etree._Element) -> list[str]:
-    """The texts of the first blocks whose class says byline or meta (each class value judged once)."""
-    marked: dict[str, bool] = {}
+def _byline_blocks(tree: etree._Element) -> list[tuple[str, bool]]:
+    """(text, whether a byline) of the first blocks whose class says byline or meta, and of the first whose class
+    says source or kicker, in page order (each class value judged once; each kind capped on its own, so that source
+    classes cannot crowd out the byline)."""
+    marked: dict[str, str | None] = {}
+    taken: Counter[str] = Counter()
+    blocks = []
+    for element in tree.iter("p", "div", "span", "address"):
+        if not (names := element.get("class")):
+            continue
+        if names not in marked:
+            lowered = names.lower()
+            marked[names] = "byline" if _BYLINE_CLASS.search(lowered) else \
+                "source" if _SOURCE_CLASS.search(lowered) and not _PICTURE_CLASS.search(lowered) else None
+        kind = marked[names]
+        if kind is None or taken[kind] >= MAX_BYLINE_BLOCKS or any(True for _ in element.iterdescendants("p")):
+            continue
+        taken[kind] += 1
+        blocks.append((" ".join(element.itertext()), kind == "byline"))
+        if len(taken) == 2 and min(taken.values()) >= MAX_BYLINE_BLOCKS:
+            break
+    return blocks
 
-    def is_byline(element: etree._Element) -> bool:
-        names = element.get("class")
-        if not names:
-            return False
-        if (mark := marked.get(names)) is None:
-            mark = marked[names] = bool(_BYLINE_CLASS.search(names.lower()))
-        return mark and not any(True for _ in element.iterdescendants("p"))
 
-    blocks = (e for e in tree.iter("p", "div", "span", "address") if is_byline(e))
-    return [" ".join(element.itertext()) for _, element in zip(range(MAX_BYLINE_BLOCKS), blocks)]
-
-
-def _byline_authors(blocks: list[str]) -> list[str]:
-    return next((names for block in blocks if (names := names_in_byline_block(block))), [])
+def _byline_authors(blocks: list[tuple[str, bool]]) -> list[str]:
+    return next((names for block, byline in blocks if byline and (names := names_in_byline_block(block))), [])
 
 
 def _page_date(tree: etree._Element, url: str) -> dt.datetime | None:
@@ -422,6 +436,6 @@ def extract_article(html: str, url: str, options: ExtractOptions = ExtractOption
         html_lang=_html_lang(tree),
         findings=[*headline, *related_links],
         links=external_links(tree, url),
-        bylines=[" ".join(block.split()) for block in bylines
+        bylines=[" ".join(block.split()) for block, _ in bylines
                  if len(block.split()) <= MAX_BYLINE_WORDS and not _CODE.search(block)],
     )

@@ -5,7 +5,8 @@
   kind fired, the share that are machine-translated); hard negatives flagged.
 - Sample corpus (``data/sample``, when present): the same verdict and origin against its ``expect`` fields.
 - Manifest corpora (``tests/fixtures/mt_heldout``, written by someone who never saw the detectors: "unseen data";
-  ``tests/fixtures/mt_provenance``, the provenance detectors' development pages): each site's pages run through the
+  ``tests/fixtures/mt_provenance``, the provenance detectors' development pages; ``tests/fixtures/mt_dev_layouts``,
+  development pages of 14 sites by a writer who never saw the detectors): each site's pages run through the
   whole path as one run, so the site profile learns from them; recall and precision of ``is_machine_translated`` on
   aggregator layouts, native articles flagged, origin-outlet accuracy; with the default settings and with each
   site configured with its languages (``languages:``).
@@ -45,6 +46,7 @@ FIXTURES = REPO / "tests" / "fixtures" / "mt"
 SAMPLE = REPO / "data" / "sample"
 HELDOUT = REPO / "tests" / "fixtures" / "mt_heldout"
 PROVENANCE_PAGES = REPO / "tests" / "fixtures" / "mt_provenance"
+DEV_LAYOUTS = REPO / "tests" / "fixtures" / "mt_dev_layouts"
 MANIFEST = "manifest.yaml"
 WMT_FILE = Path("mt") / "wmt23-ru-en-docs.jsonl"
 _FETCHED = dt.datetime(2022, 1, 7, tzinfo=dt.timezone.utc)
@@ -134,7 +136,8 @@ def corpus_metrics(items: list[Labelled]) -> CorpusMetrics:
 
 
 class ManifestEntry(BaseModel):
-    """One page of a manifest corpus (``manifest.yaml``: a list of these; other keys are ignored)."""
+    """One page of a manifest corpus (``manifest.yaml``: a list of these, bare or under ``pages:``; other keys are
+    ignored)."""
 
     model_config = ConfigDict(extra="ignore", frozen=True)
 
@@ -152,7 +155,8 @@ def manifest_corpus(root: Path, configured: bool = False) -> list[tuple[Manifest
     """Every page of ``root/manifest.yaml`` through the whole path, one run per site (in manifest order), so that the
     site profile learns from the site's pages; ``configured``: each site's run with ``languages:`` set to the
     languages of its pages."""
-    entries = [ManifestEntry.model_validate(e) for e in yaml.safe_load((root / MANIFEST).read_text(encoding="utf-8"))]
+    raw = yaml.safe_load((root / MANIFEST).read_text(encoding="utf-8"))
+    entries = [ManifestEntry.model_validate(e) for e in (raw["pages"] if isinstance(raw, dict) else raw)]
     by_site: dict[str, list[ManifestEntry]] = defaultdict(list)
     for entry in entries:
         by_site[entry.site].append(entry)
@@ -294,6 +298,7 @@ def report(devdata: Path | None) -> None:
         _print_corpus("sample corpus (data/sample)", corpus_metrics(sample_corpus()))
     _print_unseen("unseen data (tests/fixtures/mt_heldout)", HELDOUT)
     _print_unseen("provenance development pages (tests/fixtures/mt_provenance)", PROVENANCE_PAGES)
+    _print_unseen("layout development pages (tests/fixtures/mt_dev_layouts)", DEV_LAYOUTS)
     if devdata is None or not (devdata / WMT_FILE).is_file():
         print(f"WMT23: skipped ({WMT_FILE} not found in the development data)")
         return

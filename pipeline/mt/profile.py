@@ -2,8 +2,9 @@
 
 ``aggregators.yaml`` knows a few aggregators by name; any other shows itself in a run by what its pages carry. The
 step counts, per site (the registered domain that served the page), the run's pages that name a foreign origin (a
-provenance finding), that carry mangled credits, and that show any layout or linguistic trace of translation; pages
-that credit a human translator count as pages only. A page leaving the window is then judged with its site's counts
+provenance finding other than a lead crediting an outlet), that carry mangled credits, that show any layout or
+linguistic trace of translation, and that the linguistic model reads as translated; pages that credit a human
+translator count as pages only. A page leaving the window is then judged with its site's counts
 so far (every page before it and up to ``window`` after it; the run's order is fixed, so the outcome does not depend
 on shards or processes):
 
@@ -11,6 +12,9 @@ on shards or processes):
   foreign origin, three or more of them (two, when two pages of the site show other traces of translation); or half
   or more, and two or more, carry mangled credits; or half or more show layout traces (a truncated teaser pasted
   above the body, ...) and one names a foreign origin.
+  Or, naming no origin at all, half or more of the pages, two or more, read as machine translation to the linguistic
+  model (at its flag threshold; three of them, or two when a page of the site shows a layout or linguistic trace):
+  a site whose pages consistently read so republishes translations, where one odd page of a native site does not.
 - ``site_native`` (lowers the score of a page with evidence): five pages or more, at most a fifth of them naming a
   foreign origin and none with mangled credits. A native site that cites a foreign outlet once stays clean.
 
@@ -26,17 +30,18 @@ from dataclasses import dataclass
 from pipeline.artifacts import FAMILY, ArtifactKind, Family, Finding
 from pipeline.document import Document
 from pipeline.extract import registered_domain
+from pipeline.mt.linguistic import strength
 from pipeline.mt.provenance import credits_human_translator, removed_lines
 from pipeline.mt.steps import judge
 from pipeline.steps import Step
 
 WINDOW = 1000
 MIN_PAGES_WITH_SIGNAL = 2
-MIN_PAGES_NAMING_ALONE = 3  # pages naming a foreign origin that make a republisher without other traces
+MIN_PAGES_ALONE = 3  # pages naming a foreign origin (or reading as translated) that make a republisher alone
 REPUBLISHER_SHARE = 0.5
 MIN_NATIVE_PAGES = 5
 NATIVE_MAX_SHARE = 0.2
-_COUNTED = frozenset({Family.PROVENANCE, Family.LAYOUT, Family.LINGUISTIC})
+_COUNTED = frozenset({Family.PROVENANCE, Family.LAYOUT, Family.LINGUISTIC, Family.STYLE})
 
 
 @dataclass
@@ -46,25 +51,31 @@ class SiteCounts:
     mangled: int = 0  # pages with mangled credits
     layout: int = 0  # pages with layout traces (mangled credits, pasted teaser)
     traces: int = 0  # pages with layout or linguistic traces
+    reads_translated: int = 0  # pages the linguistic model flags alone (log-odds at its flag threshold)
 
     def add(self, doc: Document) -> None:
         self.pages += 1
         families = {FAMILY[f.kind] for f in doc.findings if f.weight > 0}
         if not families & _COUNTED or credits_human_translator([*doc.paragraphs, *removed_lines(doc)]):
             return
-        self.naming += Family.PROVENANCE in families
+        self.naming += any(FAMILY[f.kind] is Family.PROVENANCE and f.kind is not ArtifactKind.LEAD_OUTLET_FOREIGN
+                           and f.weight > 0 for f in doc.findings)  # a press review's leads credit outlets too
         self.mangled += any(f.kind is ArtifactKind.CREDIT_MANGLED and f.weight > 0 for f in doc.findings)
         self.layout += Family.LAYOUT in families
         self.traces += bool(families & {Family.LAYOUT, Family.LINGUISTIC})
+        self.reads_translated += any(f.kind is ArtifactKind.LINGUISTIC_MODEL and strength(f) >= 1.0
+                                     for f in doc.findings)
 
     def _most(self, count: int) -> bool:
         return count >= MIN_PAGES_WITH_SIGNAL and count >= REPUBLISHER_SHARE * self.pages
 
     def kind(self) -> ArtifactKind | None:
-        corroborated = self.traces >= MIN_PAGES_WITH_SIGNAL or self.naming >= MIN_PAGES_NAMING_ALONE
+        corroborated = self.traces >= MIN_PAGES_WITH_SIGNAL or self.naming >= MIN_PAGES_ALONE
+        reads_corroborated = self.reads_translated >= MIN_PAGES_ALONE or self.traces >= 1
         if (self._most(self.naming) and corroborated) or \
                 self._most(self.mangled) or \
-                (self._most(self.layout) and self.naming):
+                (self._most(self.layout) and self.naming) or \
+                (self._most(self.reads_translated) and reads_corroborated):
             return ArtifactKind.SITE_REPUBLISHER
         if self.pages >= MIN_NATIVE_PAGES and self.naming <= NATIVE_MAX_SHARE * self.pages and not self.mangled:
             return ArtifactKind.SITE_NATIVE
@@ -72,7 +83,8 @@ class SiteCounts:
 
     def evidence(self, site: str) -> str:
         return (f"{site}: {self.naming} of {self.pages} pages in this run name a foreign origin, {self.mangled} carry "
-                f"mangled credits, {self.traces} show other traces of translation")
+                f"mangled credits, {self.traces} show other traces of translation, {self.reads_translated} read as "
+                "machine translation")
 
 
 class LearnSiteProfiles(Step):

@@ -22,7 +22,8 @@ ATTRIBUTION_LABELS = (
     r"Sources?|Via|Original(?: article| story)?|Originally published (?:in|by|on|at)|First published (?:in|by|on)|"
     r"Read the original(?: article| story)?(?: at| on| in)?|This (?:article|story) (?:first |originally )?appeared "
     r"(?:in|on)|Courtesy of|Republished from|Adapted from|Read (?:more|the full (?:article|story)) (?:at|on)|"
-    r"Continue reading (?:at|on)",
+    r"Continue reading (?:at|on)|Translated from|(?:Article|Story|Report) from|Credits?|Originally appeared (?:in|on)|"
+    r"To the original(?: article| story)?(?: in| at| on)?",
     r"Quellen?|(?:Ursprünglich|Zuerst|Erstmals) erschienen (?:in|bei|auf)|Originalartikel|Weiterlesen (?:bei|auf)",
     r"D'après|Publié (?:initialement|d'abord) (?:dans|par|sur)|Paru (?:initialement )?(?:dans|sur)|Article original|"
     r"Lire la suite sur",
