@@ -8,6 +8,7 @@ so the DNS test needs no network either.
 
 from __future__ import annotations
 
+import datetime as dt
 import codecs
 import socket
 import struct
@@ -123,18 +124,22 @@ def test_a_slow_response_within_the_total_timeout_is_complete() -> None:
 
 
 class _Recorder:
-    """What the crawler records, kept in memory."""
+    """What the crawler records, kept in memory (with what the crawler reads of a RawZoneWriter)."""
+
+    source_name, day = "faults", dt.date(2022, 1, 6)
 
     def __init__(self) -> None:
         self.skipped: Counter[str] = Counter()
+        self.outcomes: Counter[str] = Counter()
         self.attempts: list[tuple[int, FetchFailure | Response]] = []
-        self.outcomes: list[tuple[str, str, dict]] = []
+        self.finished: list[tuple[str, str, dict]] = []
 
     def exchange(self, exchange: Response | FetchFailure, role: str, attempt: int) -> None:
         self.attempts.append((attempt, exchange))
 
     def outcome(self, url: str, role: str, outcome: str, **details: object) -> None:
-        self.outcomes.append((url, outcome, details))
+        self.outcomes[outcome] += 1
+        self.finished.append((url, outcome, details))
 
 
 class _OneArticle:
@@ -159,7 +164,7 @@ def test_every_retry_of_a_dripped_response_respects_the_total_timeout() -> None:
     for _, failure in recorder.attempts:
         assert isinstance(failure, FetchFailure) and failure.outcome == "timeout"
         assert failure.elapsed <= settings.total_timeout_seconds + SLACK
-    assert [(outcome, details["attempts"]) for _, outcome, details in recorder.outcomes] == [("timeout", 3)]
+    assert [(outcome, details["attempts"]) for _, outcome, details in recorder.finished] == [("timeout", 3)]
 
 
 # -- 2. failures named by what happened ---------------------------------------------------------------------------
