@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 from collections import Counter, deque
 from collections.abc import Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -230,6 +231,9 @@ class Dataset:
         return manifest
 
 
+_RUN_MANIFEST = re.compile(r"^runs/crawl_day=(\d{4}-\d\d-\d\d)/([^/]+)\.json$")
+
+
 @dataclass
 class RunManifest:
     """What one run of (source, crawl day) wrote: the partitions it holds rows in, and its counts."""
@@ -242,6 +246,15 @@ class RunManifest:
     @staticmethod
     def rel(source_name: str, crawl_day: dt.date) -> str:
         return f"runs/crawl_day={crawl_day.isoformat()}/{source_name}.json"
+
+    @staticmethod
+    def days_by_source(storage: Storage) -> dict[str, list[dt.date]]:
+        """The crawl days of every run manifest in the data root, by source name, oldest first (one listing)."""
+        days: dict[str, list[dt.date]] = {}
+        for rel in storage.list("runs", suffix=".json"):
+            if match := _RUN_MANIFEST.match(rel):
+                days.setdefault(match[2], []).append(dt.date.fromisoformat(match[1]))
+        return {name: sorted(found) for name, found in days.items()}
 
     def save(self, storage: Storage) -> str:
         rel = self.rel(self.source_name, self.crawl_day)

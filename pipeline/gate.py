@@ -19,7 +19,6 @@ order in which sources commit, so a re-run of the gate gives the same verdict.
 from __future__ import annotations
 
 import datetime as dt
-import re
 import statistics
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -38,7 +37,6 @@ TRUNCATED_INPUT = ("warc_truncated", "warc_truncated_tail", "warc_download_cut",
                    "crawl_incomplete")
 # The counts whose median over the history is kept (pages read, pages extracted, articles).
 TRACKED = ("warc_responses", "extracted", "articles")
-_RUN = re.compile(r"^runs/crawl_day=(\d{4}-\d\d-\d\d)/([^/]+)\.json$")
 
 
 def quality_rel(day: dt.date) -> str:
@@ -105,15 +103,6 @@ class GateResult:
             raise ValueError(f"{storage.url(rel)}: not a gate result: {type(exc).__name__}: {exc}") from None
 
 
-def run_days(storage: Storage) -> dict[str, list[dt.date]]:
-    """The crawl days of every source's run manifests, by source name, oldest first."""
-    days: dict[str, list[dt.date]] = {}
-    for rel in storage.list("runs", suffix=".json"):
-        if match := _RUN.match(rel):
-            days.setdefault(match[2], []).append(dt.date.fromisoformat(match[1]))
-    return {name: sorted(found) for name, found in days.items()}
-
-
 def _history(storage: Storage, name: str, day: dt.date, days: list[dt.date]) -> tuple[dict[str, Any], float | None]:
     earlier = [d for d in days if d < day][-HISTORY_RUNS:]
     manifests = [m for m in (RunManifest.load(storage, name, d) for d in earlier) if m is not None]
@@ -157,7 +146,7 @@ def check_day(config: SourcesConfig, day: dt.date, storage: Storage | str | Path
     """Judge the day's run of every enabled source (or of ``sources``, in any order) and, unless ``save`` is false,
     store the result in ``quality/crawl_day=D.json`` (the judged sources only), where the daily report reads it."""
     storage = as_storage(storage)
-    days = run_days(storage)
+    days = RunManifest.days_by_source(storage)
     names = sorted(source.name for source in config.enabled(sources))
     checks = [check_source(config, name, day, storage, days.get(name, [])) for name in names]
     result = GateResult(day, dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), checks)

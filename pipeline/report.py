@@ -29,10 +29,10 @@ from matplotlib.figure import Figure
 from pipeline.config import SourcesConfig
 from pipeline.crawl.rawzone import crawl_summaries
 from pipeline.dataset import PARTITION_FILE, PartitionKey, RunManifest
+from pipeline.gate import HISTORY_RUNS, quality_rel
 from pipeline.storage import Storage, as_storage
 
 REPORT_VERSION = 1
-HISTORY_RUNS = 7
 # A day's articles under half or over twice the median of the trailing runs are marked on the page (the gate judges).
 LOW_RATIO, HIGH_RATIO = 0.5, 2.0
 # Run counts that describe the flow of pages, not a skip (the crawl's own outcomes come from its summaries).
@@ -47,7 +47,6 @@ TOP_SITES = 10
 UNKNOWN_LANGUAGE = "unknown"
 READ_COLUMNS = ["source_name", "crawl_day", "language", "word_count", "duplicate_of", "is_machine_translated",
                 "origin_outlet"]
-_RUN_MANIFEST = re.compile(r"^runs/crawl_day=(\d{4}-\d{2}-\d{2})/([^/]+)\.json$")
 
 
 def _as_day(day: dt.date | str) -> dt.date:
@@ -63,27 +62,12 @@ def report_dir(day: dt.date) -> str:
     return f"reports/crawl_day={day.isoformat()}"
 
 
-def gate_rel(day: dt.date) -> str:
-    """Where the quality gate keeps its result for the day (pipeline/gate.py writes it)."""
-    return f"quality/crawl_day={day.isoformat()}.json"
-
-
 def _ranked(counter: Counter[str]) -> dict[str, int]:
     """Most frequent first, ties by name: the same order on every run."""
     return dict(sorted(counter.items(), key=lambda item: (-item[1], item[0])))
 
 
 # Collecting
-
-
-def _manifests_by_source(storage: Storage) -> dict[str, list[dt.date]]:
-    """Every run manifest in the data root, as source name -> crawl days (one listing of runs/)."""
-    runs: defaultdict[str, list[dt.date]] = defaultdict(list)
-    for rel in storage.list("runs", suffix=".json"):
-        match = _RUN_MANIFEST.match(rel)
-        if match:
-            runs[match.group(2)].append(dt.date.fromisoformat(match.group(1)))
-    return {name: sorted(days) for name, days in runs.items()}
 
 
 def _load_manifest(storage: Storage, name: str, day: dt.date, notes: list[str]) -> RunManifest | None:
@@ -95,7 +79,7 @@ def _load_manifest(storage: Storage, name: str, day: dt.date, notes: list[str]) 
 
 
 def _gate(storage: Storage, day: dt.date, notes: list[str]) -> dict[str, Any]:
-    rel = gate_rel(day)
+    rel = quality_rel(day)
     if not storage.exists(rel):
         return {"ran": False, "verdict": None, "sources": {}}
     try:
@@ -197,7 +181,7 @@ def build_report(day: dt.date | str, storage: Storage | str, config: SourcesConf
     is given, plus any that ran, crawled or were judged by the gate that day."""
     day, storage = _as_day(day), as_storage(storage)
     notes: list[str] = []
-    all_runs = _manifests_by_source(storage)
+    all_runs = RunManifest.days_by_source(storage)
     gate = _gate(storage, day, notes)
     crawled = {rel.split("/")[2].removeprefix("source=")
                for rel in storage.list(f"raw/date={day.isoformat()}", suffix=".summary.json")}

@@ -236,7 +236,7 @@ def _by_article(links: pa.Table) -> dict[str, tuple[str, str]]:
 def link_day(storage: Storage, day: dt.date) -> int:
     """Recompute the links of the translations dated ``day`` and rebuild the partitions whose rows they change;
     returns the number of links. Like a partition's rebuild, it computes again if its inputs changed meanwhile."""
-    from pipeline.dataset import MAX_REBUILDS, Dataset
+    from pipeline.dataset import MAX_REBUILDS, Dataset, PartitionKey
 
     dataset = Dataset(storage)
     for _ in range(MAX_REBUILDS):
@@ -255,10 +255,9 @@ def link_day(storage: Storage, day: dt.date) -> int:
                 storage.delete(links_rel(day))
             old, new = _by_article(before), _by_article(table)
             changed = {article for article in old.keys() | new.keys() if old.get(article) != new.get(article)}
-            for key in dataset.partitions(day):
-                ids = storage.read_parquet(dataset.partition_rel(key), columns=["article_id"])["article_id"]
-                if changed & set(ids.to_pylist()):
-                    dataset.rebuild(key)
+            # The partitions holding a changed row, from the rows already read: (day, site) is the partition.
+            for site in sorted({article.site for article in of_day if article.article_id in changed}):
+                dataset.rebuild(PartitionKey(day, site))
         if _window_files(storage, day) == inputs:
             log.info("translation links dated %s: %d", day, len(links))
             return len(links)
