@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import json
 import logging
 import os
 from collections.abc import Callable
@@ -22,6 +21,8 @@ from airflow.providers.standard.operators.empty import EmptyOperator
 from airflow.sdk import Asset, CronDataIntervalTimetable, Param, dag, task
 from airflow.sdk.exceptions import AirflowFailException
 
+from pipeline.pools import EXTRACT_POOL, crawl_pools, extract_processes
+
 REPO = Path(__file__).resolve().parent.parent
 # One name and URI whatever the environment of the process that parses the file: a URI made from the data root
 # differed between a worker and the DAG processor, and the worker's asset event was dropped. The event's extra
@@ -29,12 +30,7 @@ REPO = Path(__file__).resolve().parent.parent
 ARTICLES = Asset(name="news_corpus_articles", uri="news-corpus://articles")
 # One crawl task per pool (a host family); a pool's slots bound how many crawls of that family run at once across
 # all runs, so a backfill of many days stays as polite as one day. `make run`/`make airflow` import this file.
-POOLS_FILE = REPO / "airflow" / "pools.json"
-POOLS = json.loads(POOLS_FILE.read_text(encoding="utf-8"))
-CRAWL_POOLS = sorted(name for name in POOLS if name.startswith("crawl_"))
-# Extraction (extract_shard, finish_source) runs in its own pool, so that however many runs a backfill starts, at
-# most its slots' worth of extraction tasks share the machine; each task takes cores / slots processes.
-EXTRACT_POOL = "extract"
+CRAWL_POOLS = list(crawl_pools())
 
 log = logging.getLogger(__name__)
 
@@ -53,16 +49,6 @@ def fail_now_on_user_errors(function: Callable[..., Any]) -> Callable[..., Any]:
             raise AirflowFailException(str(exc)) from None
 
     return wrapper
-
-
-def extract_processes() -> int:
-    """Worker processes of one extraction task: NEWS_CORPUS_PROCESSES, else the cores shared by the extract pool's
-    slots (as airflow/pools.json sizes them), so that a full pool does not oversubscribe the machine."""
-    from pipeline.runner import default_processes
-
-    if os.environ.get("NEWS_CORPUS_PROCESSES"):
-        return default_processes()
-    return max(1, (os.cpu_count() or 1) // POOLS[EXTRACT_POOL]["slots"])
 
 
 def sources_file() -> str:
@@ -139,7 +125,7 @@ def news_corpus() -> None:
         from pipeline.pools import check_pools
 
         crawled = crawled_sources(sources, params)
-        check_pools(crawled, POOLS_FILE)
+        check_pools(crawled)
         return [s.name for s in crawled if s.pool == pool]
 
     @task(map_index_template="{{ task.op_kwargs['source_name'] }}")
